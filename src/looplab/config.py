@@ -1,0 +1,183 @@
+"""Typed configuration: the models, TOML loading, `--set` overrides and the environment.
+
+This is the only module that reads environment variables (`Environment.from_os`). Everything below it
+receives plain values. Every field has a default and a description; `looplab config show` prints the
+resolved model, and each run saves it as `config.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from looplab.errors import ConfigError
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+BackendName = Literal["local", "openai", "litellm", "scripted", "replay"]
+
+
+class _Config(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Price(_Config):
+    """Price of one model in US dollars per million tokens."""
+
+    input_per_mtok: float = Field(default=0.0, ge=0.0, description="Dollars per million prompt tokens.")
+    output_per_mtok: float = Field(default=0.0, ge=0.0, description="Dollars per million completion tokens.")
+
+
+class LLMConfig(_Config):
+    """Which LLM answers, and the wrappers around it (cache, retry, concurrency, prices)."""
+
+    backend: BackendName = Field(
+        default="local",
+        description="local: the embedded Qwen2.5-Coder-1.5B model; openai: any OpenAI-compatible endpoint; "
+        "litellm: any litellm provider (extra 'litellm'); scripted: canned replies (tests); "
+        "replay: answers only from the cache.",
+    )
+    model: str = Field(
+        default="qwen2.5-coder-1.5b-instruct-q4_k_m",
+        description="Model id sent to the backend (for local, a label of the embedded model).",
+    )
+    base_url: str | None = Field(
+        default=None,
+        description="Base URL of an OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 (openai only).",
+    )
+    api_key_env: str = Field(
+        default="OPENAI_API_KEY",
+        description="Name of the environment variable that holds the API key (openai backend).",
+    )
+    replay_backend: BackendName = Field(
+        default="local",
+        description="replay only: the backend whose recorded replies are replayed from the cache.",
+    )
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="Default sampling temperature.")
+    max_tokens: int = Field(default=1024, gt=0, description="Default upper bound on generated tokens.")
+    seed: int = Field(default=0, description="Default sampling seed.")
+    timeout_s: float = Field(default=300.0, gt=0, description="Seconds before one call counts as timed out.")
+    max_retries: int = Field(
+        default=5, ge=0, description="Retries after rate limits, timeouts and server errors."
+    )
+    retry_base_delay_s: float = Field(default=1.0, ge=0, description="First backoff delay; doubles per retry.")
+    retry_max_delay_s: float = Field(default=60.0, ge=0, description="Cap on one backoff delay.")
+    concurrency: int = Field(default=4, ge=1, description="Calls in flight at once through this LLM.")
+    cache: bool = Field(default=True, description="Keep every reply in the SQLite cache and reuse it.")
+    prices: dict[str, Price] = Field(
+        default_factory=dict,
+        description="Price per model id; a model not listed costs 0 (the local model is free).",
+    )
+
+
+class Environment(_Config):
+    """The environment variables looplab reads, read once, here and nowhere else."""
+
+    home: Path = Field(description="LOOPLAB_HOME: caches (model file, LLM replies, server state).")
+    runs_dir: Path = Field(description="LOOPLAB_RUNS_DIR: where run directories are written.")
+    model_path: Path | None = Field(
+        default=None, description="LOOPLAB_MODEL_PATH: use this GGUF file instead of the fetched one."
+    )
+    log_level: str = Field(default="WARNING", description="LOOPLAB_LOG_LEVEL: logging level for people.")
+    secrets: Mapping[str, str] = Field(
+        default_factory=dict,
+        description="Values of the API-key variables the config names (never written to disk).",
+        repr=False,
+    )
+
+    @classmethod
+    def from_os(cls, environ: Mapping[str, str] | None = None, key_vars: Sequence[str] = ()) -> Environment:
+        env = os.environ if environ is None else environ
+        home = Path(env.get("LOOPLAB_HOME") or Path.home() / ".cache" / "looplab").expanduser()
+        runs = Path(env.get("LOOPLAB_RUNS_DIR") or "runs").expanduser()
+        model_path = env.get("LOOPLAB_MODEL_PATH")
+        return cls(
+            home=home,
+            runs_dir=runs,
+            model_path=Path(model_path).expanduser() if model_path else None,
+            log_level=env.get("LOOPLAB_LOG_LEVEL", "WARNING").upper(),
+            secrets={name: env[name] for name in key_vars if env.get(name)},
+        )
+
+
+class LooplabConfig(_Config):
+    """The root of a config file. Later layers add sections (task, loop, sweep)."""
+
+    name: str = Field(default="run", description="Name of the run; the run directory starts with it.")
+    seed: int = Field(default=0, description="Seed of every random generator in the run.")
+    llm: LLMConfig = Field(default_factory=LLMConfig, description="The LLM the run calls.")
+
+
+# --- loading ---------------------------------------------------------------------------------------------
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Split `a.b.c=value` into its key path and a value parsed as TOML (falling back to a plain string)."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set {text!r}: expected KEY=VALUE, for example --set llm.temperature=0.7")
+    path = [part.strip() for part in key.split(".")]
+    if any(not part for part in path):
+        raise ConfigError(f"--set {text!r}: the key {key!r} has an empty part")
+    try:
+        value: Any = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return path, value
+
+
+def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
+    """Return a copy of `data` with each `a.b=c` override set (creating tables as needed)."""
+    result = json.loads(json.dumps(data))
+    for text in overrides:
+        path, value = parse_override(text)
+        table = result
+        for part in path[:-1]:
+            child = table.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"--set {text!r}: {part!r} is a value, not a table")
+            table = child
+        table[path[-1]] = value
+    return result
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read a TOML file, or a `ConfigError` naming the file and the line."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"Config file {path} does not exist.") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"Config file {path} is not valid TOML: {error}") from None
+
+
+def validate_config(
+    model: type[ModelT], data: Mapping[str, Any], source: str
+) -> ModelT:
+    """Validate `data` as `model`; a failure names the source, each bad field and what it allows."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        lines = [f"Invalid config in {source}:"]
+        for issue in error.errors():
+            field = ".".join(str(part) for part in issue["loc"]) or "(top level)"
+            lines.append(f"  {field}: {issue['msg']}")
+        raise ConfigError("\n".join(lines)) from None
+
+
+def load_config(
+    model: type[ModelT], path: Path | None, overrides: Sequence[str] = ()
+) -> ModelT:
+    """Load `path` (or the defaults when None), apply `--set` overrides and validate."""
+    data = read_toml(path) if path is not None else {}
+    source = str(path) if path is not None else "the defaults"
+    if overrides:
+        source += " with --set " + " ".join(overrides)
+    return validate_config(model, apply_overrides(data, overrides), source)

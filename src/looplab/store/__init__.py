@@ -1,0 +1,1 @@
+"""The run store: one directory per run, with config, provenance, events, artifacts and summary."""
