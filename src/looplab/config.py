@@ -158,9 +158,7 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"Config file {path} is not valid TOML: {error}") from None
 
 
-def validate_config(
-    model: type[ModelT], data: Mapping[str, Any], source: str
-) -> ModelT:
+def validate_config(model: type[ModelT], data: Mapping[str, Any], source: str) -> ModelT:
     """Validate `data` as `model`; a failure names the source, each bad field and what it allows."""
     try:
         return model.model_validate(data)
@@ -172,9 +170,7 @@ def validate_config(
         raise ConfigError("\n".join(lines)) from None
 
 
-def load_config(
-    model: type[ModelT], path: Path | None, overrides: Sequence[str] = ()
-) -> ModelT:
+def load_config(model: type[ModelT], path: Path | None, overrides: Sequence[str] = ()) -> ModelT:
     """Load `path` (or the defaults when None), apply `--set` overrides and validate."""
     data = read_toml(path) if path is not None else {}
     source = str(path) if path is not None else "the defaults"
