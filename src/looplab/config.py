@@ -134,7 +134,7 @@ def parse_override(text: str) -> tuple[list[str], Any]:
 
 def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
     """Return a copy of `data` with each `a.b=c` override set (creating tables as needed)."""
-    result = json.loads(json.dumps(data))
+    result: dict[str, Any] = json.loads(json.dumps(data))
     for text in overrides:
         path, value = parse_override(text)
         table = result
