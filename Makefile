@@ -1,0 +1,43 @@
+# The two commands a new user runs. Both set up what they need on first use and are fast the second time.
+#   make demo   the main job (today: a real completion from the embedded model, with its speed)
+#   make test   lint, type check and the whole test suite (what CI runs)
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test test-fast lint bench clean-venv
+
+# A stamp per install set: re-installs only when pyproject.toml changes.
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-base: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,litellm]'
+	touch $@ $(VENV)/.installed-base
+
+demo: $(VENV)/.installed-base
+	$(BIN)/looplab llm fetch
+	$(BIN)/looplab llm check
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest -q
+
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/pytest -q -m "not slow"
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/bench_llm_cache.py
+
+clean-venv:
+	rm -rf $(VENV)
