@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from looplab.errors import ConfigError
 
@@ -177,3 +177,150 @@ def load_config(model: type[ModelT], path: Path | None, overrides: Sequence[str]
     if overrides:
         source += " with --set " + " ".join(overrides)
     return validate_config(model, apply_overrides(data, overrides), source)
+
+
+# --- the learning loop -----------------------------------------------------------------------------------
+
+FeedbackPointName = Literal["episode_end", "point_lost", "point_won", "life_lost", "error"]
+
+
+class TaskRef(_Config):
+    """Which task, which of its starting artifacts, and the task's own options."""
+
+    name: str = Field(default="pong", description="A registered task; `looplab tasks` lists them.")
+    start: str = Field(default="modular", description="The starting artifact; `looplab tasks` lists them.")
+    options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Task-specific options (e.g. data_dir, max_steps); the task validates them.",
+    )
+
+
+class CreditHorizon(_Config):
+    """How much of a multi-step trace the optimizer sees per update."""
+
+    steps: int | Literal["all"] = Field(
+        default="all", description="Trace steps shown before each feedback point: 1, k, or 'all'."
+    )
+    feedback_points: tuple[FeedbackPointName, ...] = Field(
+        default=("episode_end", "error"),
+        description="Which feedback points excerpts end at: "
+        "episode_end, point_lost, point_won, life_lost, error.",
+    )
+    state_outcome: bool = Field(
+        default=True, description="State the episode's aggregate outcome even when the trace is cut."
+    )
+    history: int = Field(
+        default=0, ge=0, description="How many past (artifact, feedback) pairs of this run are shown."
+    )
+
+    @field_validator("steps")
+    @classmethod
+    def _positive_steps(cls, steps: int | str) -> int | str:
+        if isinstance(steps, int) and steps < 1:
+            raise ValueError("must be at least 1, or 'all'")
+        return steps
+
+
+class Batching(_Config):
+    """How many trials go into one update, and how they are combined."""
+
+    size: int = Field(default=1, ge=1, description="B: trials per update.")
+    aggregation: Literal["concat", "summarize", "per_trial"] = Field(
+        default="concat",
+        description="concat: one prompt sees all B trials; summarize: one summary per trial, then one "
+        "update; per_trial: B proposals, keep the best.",
+    )
+    sampler: Literal["epoch", "with_replacement"] = Field(
+        default="epoch",
+        description="epoch: shuffle the training items each epoch, draw without replacement; "
+        "with_replacement: draw B items independently.",
+    )
+
+
+class OptimizerConfig(_Config):
+    """The optimizer style and how it talks to its LLM."""
+
+    style: Literal["optoprime", "opro", "rewrite"] = Field(
+        default="optoprime",
+        description="optoprime: trace-aware sections; opro: past solutions with scores, no trace; "
+        "rewrite: plain.",
+    )
+    max_repairs: int = Field(
+        default=2, ge=0, description="Times an invalid reply is sent back with its validation error."
+    )
+    max_tokens: int = Field(default=1024, gt=0, description="Upper bound on tokens per optimizer reply.")
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="Sampling temperature of proposals.")
+    prompt_token_budget: int = Field(
+        default=6000, gt=0, description="Upper bound on the rendered evidence, in tokens (estimated)."
+    )
+
+
+class SearchConfig(_Config):
+    """Which candidate survives an update."""
+
+    policy: Literal["greedy", "ensure_improvement", "validate", "best_of_n", "beam"] = Field(
+        default="greedy",
+        description="greedy: take every valid proposal (revert-to-best on a sustained drop); "
+        "ensure_improvement: keep only if not worse on the same batch; validate: keep only if validation "
+        "rises; best_of_n: n proposals, keep the best; beam: keep the best `n` artifacts.",
+    )
+    n: int = Field(default=2, ge=1, description="Proposals per update (best_of_n) or beam width (beam).")
+    revert_after: int = Field(
+        default=5, ge=1, description="greedy: revert to the best after this many updates below the fraction."
+    )
+    revert_fraction: float = Field(
+        default=0.8, description="greedy: an update 'drops' when its score is below fraction × best."
+    )
+
+
+class BudgetConfig(_Config):
+    """Limits checked before each LLM call and each update; the reason a run stopped is recorded."""
+
+    max_updates: int = Field(default=5, ge=0, description="Updates (optimizer steps).")
+    max_llm_calls: int | None = Field(default=None, ge=0, description="LLM calls, repairs included.")
+    max_tokens: int | None = Field(default=None, ge=0, description="Prompt plus completion tokens.")
+    max_cost_usd: float | None = Field(default=None, ge=0, description="Money spent on LLM calls.")
+    max_evaluations: int | None = Field(default=None, ge=0, description="Trials run (episodes or examples).")
+    max_wall_s: float | None = Field(default=None, gt=0, description="Wall-clock seconds of the run.")
+
+
+class EvaluationConfig(_Config):
+    """When validation and test run."""
+
+    validation_every: int = Field(default=1, ge=0, description="Validate every k updates (0: never).")
+    test_at_end: bool = Field(default=True, description="Score the final artifact on the test split once.")
+
+
+class LoopConfig(_Config):
+    """The three hidden choices (starting artifact is in `task.start`) and the rest of the loop."""
+
+    credit_horizon: CreditHorizon = Field(default_factory=CreditHorizon)
+    batching: Batching = Field(default_factory=Batching)
+    optimizer: OptimizerConfig = Field(default_factory=OptimizerConfig)
+    search: SearchConfig = Field(default_factory=SearchConfig)
+    budget: BudgetConfig = Field(default_factory=BudgetConfig)
+    evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
+
+
+class SandboxConfig(_Config):
+    """Limits of the worker processes that run candidate code."""
+
+    wall_s: float = Field(default=120.0, gt=0, description="Wall-clock seconds per job before it is killed.")
+    cpu_s: float = Field(default=120.0, gt=0, description="CPU seconds per job (RLIMIT_CPU).")
+    memory_mb: int = Field(default=2048, gt=0, description="Address-space limit per job (RLIMIT_AS), in MiB.")
+    output_kb: int = Field(default=64, gt=0, description="Tail of stdout/stderr kept per job, in KiB.")
+    output_limit_kb: int = Field(
+        default=4096, gt=0, description="Total stdout plus stderr per job, in KiB, before the job is killed."
+    )
+    workers: int = Field(default=2, ge=1, description="Jobs run at once.")
+
+
+class RunConfig(LooplabConfig):
+    """One run: a task with a starting artifact, the loop settings, the LLMs and the sandbox."""
+
+    task: TaskRef = Field(default_factory=TaskRef)
+    loop: LoopConfig = Field(default_factory=LoopConfig)
+    sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
+    task_llm: LLMConfig | None = Field(
+        default=None, description="The LLM the artifact itself calls (dataset tasks); default: `llm`."
+    )

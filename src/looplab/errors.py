@@ -101,3 +101,22 @@ class StoreError(LooplabError):
 
 class RunNotFoundError(StoreError):
     """No run directory matches the name or path given."""
+
+
+# --- The loop --------------------------------------------------------------------------------------------
+
+
+class BudgetExhausted(LooplabError):
+    """A budget limit was reached; the loop stops cleanly and records `reason`. Not a failure."""
+
+    exit_code = 0
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"budget exhausted: {reason}")
+        self.reason = reason
+
+
+class TaskError(LooplabError):
+    """A task is unknown, misconfigured, or its data is malformed (not a failing candidate: that is data)."""
+
+    exit_code = 8

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
-from looplab.store.events import EventRecord
+from looplab.store.events import EventLog, EventRecord
 
 
 @runtime_checkable
@@ -35,4 +35,8 @@ class RunStore(Protocol):
 
     def write_summary(self, summary: Mapping[str, Any]) -> None:
         """Replace the run's summary (status, task, progress, cost, …) as a whole."""
+        ...
+
+    def events(self) -> EventLog:
+        """Every record appended so far, in order (a resumed loop replays them)."""
         ...

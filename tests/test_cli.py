@@ -1,0 +1,73 @@
+"""The command line: every command listed, errors without tracebacks and with distinct exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from looplab.cli import build_parser, main
+from looplab.config import LooplabConfig
+from looplab.store.provenance import collect_provenance
+from looplab.store.run_dir import RunDir
+
+
+def test_help_lists_every_command_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["--help"])
+    assert caught.value.code == 0
+    out = capsys.readouterr().out
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command")
+    for name in subparsers.choices:  # type: ignore[union-attr]
+        assert f"    {name} " in out, f"--help does not list {name}"
+
+
+def test_config_show_prints_resolved_toml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('name = "x"\n[llm]\ntemperature = 0.3\n')
+    assert main(["config", "show", str(path), "--set", "llm.max_tokens=77"]) == 0
+    out = capsys.readouterr().out
+    assert 'name = "x"' in out and "temperature = 0.3" in out and "max_tokens = 77" in out
+
+
+def test_config_error_exit_code_and_no_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('[llm]\nbackend = "nope"\n')
+    assert main(["config", "show", str(path)]) == 3
+    err = capsys.readouterr().err
+    assert "llm.backend" in err and "Traceback" not in err
+
+
+def test_scripted_backend_cannot_come_from_a_config(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["llm", "check", "--set", "llm.backend=scripted"]) == 3
+    assert "scripted" in capsys.readouterr().err
+
+
+def test_replay_miss_is_an_llm_error_naming_the_request(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["llm", "check", "--set", "llm.backend=replay", "--prompt", "hello there"]) == 4
+    err = capsys.readouterr().err
+    assert "hello there" in err
+
+
+def test_openai_backend_without_base_url(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["llm", "check", "--set", "llm.backend=openai"]) == 3
+    assert "base_url" in capsys.readouterr().err
+
+
+def test_ls_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    runs = tmp_path / "runs"
+    assert main(["ls", "--runs-dir", str(runs)]) == 0
+    assert "No runs" in capsys.readouterr().out
+    run = RunDir.create(runs, "demo", LooplabConfig(), collect_provenance())
+    run.append("update", {"update": 1})
+    run.write_summary({"task": "median:buggy", "progress": "1/5 updates", "cost_usd": 0.25})
+    run.close()
+    assert main(["ls", "--runs-dir", str(runs)]) == 0
+    out = capsys.readouterr().out
+    assert "median:buggy" in out and "1/5 updates" in out and "$0.2500" in out
+    assert main(["show", "demo", "--runs-dir", str(runs), "--json"]) == 0
+    details = json.loads(capsys.readouterr().out)
+    assert details["event_counts"] == {"update": 1}
+    assert main(["show", "nothing-like-it", "--runs-dir", str(runs)]) == 6
