@@ -11,7 +11,15 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "looplab"
 SOURCES = sorted(PACKAGE.rglob("*.py"))
 
 # Layers from the bottom up; a module may import its own layer and those below, never above.
-LAYERS: dict[str, int] = {"errors": 0, "config": 1, "store": 2, "llm": 2, "cli": 9, "cli_llm": 9, "cli_runs": 9}
+LAYERS: dict[str, int] = {
+    "errors": 0,
+    "config": 1,
+    **dict.fromkeys(["artifact", "trace", "llm", "sandbox", "store", "budget"], 2),
+    **dict.fromkeys(["evidence_types", "tasks", "optim", "search", "evidence", "sampler"], 3),
+    **dict.fromkeys(["session", "trials", "loop"], 4),
+    "runner": 5,
+    **dict.fromkeys(["cli", "cli_llm", "cli_runs", "cli_loop", "cli_sweep"], 9),
+}
 
 
 def _module_layer(path: Path) -> str:

@@ -324,3 +324,26 @@ class RunConfig(LooplabConfig):
     task_llm: LLMConfig | None = Field(
         default=None, description="The LLM the artifact itself calls (dataset tasks); default: `llm`."
     )
+
+
+class SweepSettings(_Config):
+    """A grid of loop settings × seeds; each combination is one run."""
+
+    grid: dict[str, list[Any]] = Field(
+        default_factory=dict,
+        description='Dotted config field → values, e.g. "loop.batching.size" = [1, 3, 5]; the runs are the '
+        "cross product of all lists.",
+    )
+    seeds: list[int] = Field(
+        default_factory=lambda: [0], min_length=1, description="Seeds; each combination runs once per seed."
+    )
+    workers: int = Field(default=1, ge=1, description="Runs at once (local process pool).")
+    executor: Literal["local", "ray"] = Field(
+        default="local", description="local: a process pool on this machine; ray: a Ray cluster (extra 'ray')."
+    )
+
+
+class SweepConfig(RunConfig):
+    """A sweep file: a base run config plus the `[sweep]` table."""
+
+    sweep: SweepSettings = Field(default_factory=SweepSettings)
