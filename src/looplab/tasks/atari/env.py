@@ -1,0 +1,161 @@
+"""The Pong environment: ALE Pong v5 (frameskip 4, no sticky actions) seen as OCAtari objects.
+
+`PongEnv` steps `ALE/Pong-v5` and after every step reads the game objects from the console RAM with
+OCAtari's Pong extractor, the same code `OCAtari("ALE/Pong-v5", mode="ram")` runs, and hands them out
+as plain dicts: `{"Player": {"x", "y", "w", "h", "dx", "dy"}, "Ball": {...}, "Enemy": {...}}`. The
+ball is absent while it is off the screen (before each serve); the enemy is absent when hidden.
+
+Why OCAtari's RAM module is loaded on its own: `import ocatari` runs `ocatari/__init__`, which imports
+the whole vision and rendering stack (OpenCV, scikit-image, SciPy, matplotlib, pygame: about 490 MB
+installed, a second of import time and 115 MB of memory in every sandbox worker), none of which RAM
+mode uses. The two files the Pong extractor needs (`ram/pong.py`, `ram/game_objects.py`, plain
+Python and numpy) are imported from the installed OCAtari under a private package name instead, so
+OCAtari installs with `--no-deps` and numpy 2. The version is pinned because the entry points used
+(`_init_objects_ram`, `_detect_objects_ram`) are OCAtari's per-game internals.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, cast
+
+from looplab.errors import MissingExtraError
+
+if TYPE_CHECKING:
+    from ale_py.env import AtariEnv
+    from gymnasium import Env
+
+ENV_ID = "ALE/Pong-v5"
+FRAMESKIP = 4
+STICKY_ACTION_PROBABILITY = 0.0
+OCATARI_VERSION = "2.2.1"
+SCREEN_WIDTH = 160
+SCREEN_HEIGHT = 210
+
+# Pong's minimal action set is NOOP, FIRE, RIGHT, LEFT, RIGHTFIRE, LEFTFIRE; RIGHT moves the player's
+# (right-hand, green) paddle up the screen (its y shrinks) and LEFT moves it down. FIRE does nothing.
+ACTION_IDS: dict[str, int] = {"UP": 2, "DOWN": 3, "NOOP": 0}
+ACTION_NAMES: tuple[str, ...] = tuple(ACTION_IDS)
+
+INSTALL_COMMANDS = "pip install 'looplab[atari]' && pip install --no-deps ocatari==2.2.1"
+_INSTALL_REASON = (
+    "OCAtari is installed without its dependencies because version 2.2.1 pins numpy<2 and a vision and "
+    "plotting stack that the Pong task does not use; it runs on numpy 2."
+)
+_PRIVATE_PACKAGE = "_looplab_ocatari_ram"
+
+Objects = dict[str, dict[str, int]]
+"""Game objects by category ("Player", "Ball", "Enemy"); each has x, y, w, h, dx, dy as ints."""
+
+
+def missing_atari(module: str, problem: str = "is not installed") -> MissingExtraError:
+    """The error for a missing (or wrong) Atari dependency, naming the exact install commands."""
+    error = MissingExtraError("The Pong task", "atari", module)
+    # MissingExtraError's own hint names only the extra; OCAtari needs a second, --no-deps, command.
+    error.args = (
+        f"The Pong task needs the Python package {module!r}, which {problem}. Install the Atari "
+        f"dependencies with:\n  {INSTALL_COMMANDS}\n({_INSTALL_REASON})",
+    )
+    return error
+
+
+def _ocatari_ram_dir() -> Path:
+    spec = importlib.util.find_spec("ocatari")  # finds the package without running its __init__
+    if spec is None or not spec.submodule_search_locations:
+        raise missing_atari("ocatari")
+    version = importlib.metadata.version("ocatari")
+    if version != OCATARI_VERSION:
+        raise missing_atari("ocatari", f"is installed at version {version}, not {OCATARI_VERSION}")
+    return Path(next(iter(spec.submodule_search_locations))) / "ram"
+
+
+def check_atari_installed() -> None:
+    """Raise `MissingExtraError` with the install commands if ale-py, gymnasium or OCAtari is missing."""
+    for module in ("ale_py", "gymnasium", "numpy"):
+        if importlib.util.find_spec(module) is None:
+            raise missing_atari(module)
+    _ocatari_ram_dir()
+
+
+def load_ocatari_pong() -> ModuleType:
+    """OCAtari's Pong RAM extractor (`ocatari/ram/pong.py`), imported without `ocatari/__init__`."""
+    loaded = sys.modules.get(f"{_PRIVATE_PACKAGE}.pong")
+    if loaded is not None:
+        return loaded
+    package = ModuleType(_PRIVATE_PACKAGE, "OCAtari's RAM extraction modules, without the rest of OCAtari.")
+    package.__path__ = [str(_ocatari_ram_dir())]
+    sys.modules[_PRIVATE_PACKAGE] = package
+    return importlib.import_module(f"{_PRIVATE_PACKAGE}.pong")
+
+
+def make_gym_env() -> Env[Any, Any]:
+    """`ALE/Pong-v5` with frameskip 4 and no sticky actions; its observation is the RAM (never rendered)."""
+    try:
+        import ale_py  # noqa: PLC0415 - an optional extra
+        import gymnasium  # noqa: PLC0415 - an optional extra
+    except ModuleNotFoundError as error:
+        raise missing_atari(error.name or "ale_py") from error
+    # The emulator's banner would otherwise land on the stderr of every sandbox job.
+    ale_py.ALEInterface.setLoggerMode(ale_py.LoggerMode.Error)
+    gymnasium.register_envs(ale_py)
+    return gymnasium.make(
+        ENV_ID,
+        frameskip=FRAMESKIP,
+        repeat_action_probability=STICKY_ACTION_PROBABILITY,
+        obs_type="ram",
+        render_mode=None,
+    )
+
+
+class PongEnv:
+    """One Pong game: `reset(seed)`, then `step(action_id)` and `objects()` until the game is done."""
+
+    def __init__(self) -> None:
+        self._ocatari = load_ocatari_pong()
+        self._env = make_gym_env()
+        self._ale = cast("AtariEnv", self._env.unwrapped).ale
+        self._objects: list[Any] = self._ocatari._init_objects_ram(False)
+
+    def reset(self, seed: int | None) -> None:
+        """Start a new game. A seed reloads the ROM (about 70 ms); None goes on from the last seed."""
+        self._env.reset(seed=seed)
+        self._objects = self._ocatari._init_objects_ram(False)
+        self._detect()
+        # Fresh objects remember (0, 0) as their last position; OCAtari would report that jump as motion.
+        self._detect()
+
+    def step(self, action_id: int) -> tuple[float, bool]:
+        """Play one agent step (4 frames); return the reward (+1 point won, -1 point lost) and done."""
+        _, reward, terminated, truncated, _ = self._env.step(action_id)
+        self._detect()
+        return float(reward), bool(terminated or truncated)
+
+    def _detect(self) -> None:
+        # What OCAtari.step does in "ram" mode: remember each object's position, then read the RAM.
+        for game_object in self._objects:
+            if game_object:
+                game_object._save_prev()
+        self._ocatari._detect_objects_ram(self._objects, self._ale.getRAM(), False)
+
+    def objects(self) -> Objects:
+        """The objects on screen now, as plain dicts (absent objects are left out)."""
+        return {
+            game_object.category: {
+                "x": int(game_object.x),
+                "y": int(game_object.y),
+                "w": int(game_object.w),
+                "h": int(game_object.h),
+                "dx": int(game_object.dx),
+                "dy": int(game_object.dy),
+            }
+            for game_object in self._objects
+            if game_object
+        }
+
+    def close(self) -> None:
+        self._env.close()
