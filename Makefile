@@ -13,12 +13,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# OCAtari 2.2.1 pins numpy<2 and a vision stack the Pong task never imports, so it is installed on its
+# own, without dependencies, after the 'atari' extra (see pyproject.toml).
+OCATARI := ocatari==2.2.1
+
 $(VENV)/.installed-base: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[atari]'
+	$(BIN)/python -m pip install --quiet --no-deps $(OCATARI)
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,litellm]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,litellm,atari]'
+	$(BIN)/python -m pip install --quiet --no-deps $(OCATARI)
 	touch $@ $(VENV)/.installed-base
 
 demo: $(VENV)/.installed-base
@@ -38,6 +44,9 @@ test-fast: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_llm_cache.py
+	$(BIN)/python benchmarks/bench_evidence.py
+	$(BIN)/python benchmarks/bench_sandbox.py
+	$(BIN)/python benchmarks/bench_pong_steps.py
 
 clean-venv:
 	rm -rf $(VENV)

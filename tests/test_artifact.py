@@ -32,7 +32,9 @@ def test_code_param_invariants() -> None:
 
 
 def test_helpers_beside_the_main_function_are_allowed() -> None:
-    source = "import math\n\ndef _clip(v):\n    return v\n\ndef choose_action(ball_y, paddle_y):\n    return 'UP'\n"
+    source = (
+        "import math\n\ndef _clip(v):\n    return v\n\ndef choose_action(ball_y, paddle_y):\n    return 'UP'\n"
+    )
     assert CodeParam("choose_action", POLICY).violations(source) == []
     signature, _ = parse_function(source)
     assert signature is not None and signature.name == "choose_action"
@@ -57,7 +59,7 @@ def test_artifact_versions_are_content_addresses() -> None:
     assert a.version != b.version
     assert a.with_values({"choose_action": POLICY}).version == a.version
     assert a.value("choose_action") == POLICY  # the original is unchanged
-    assert "-    return \"NOOP\"" in a.diff(b) and '+    return "UP"' in a.diff(b)
+    assert '-    return "NOOP"' in a.diff(b) and '+    return "UP"' in a.diff(b)
     assert unified_diff("same", "same") == ""
 
 

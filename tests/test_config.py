@@ -49,7 +49,7 @@ def test_malformed_override_is_a_config_error(text: str) -> None:
 
 
 def test_override_into_a_value_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="is a value, not a table"):
+    with pytest.raises(ConfigError, match=r"is a value, not a table"):
         apply_overrides({"name": "x"}, ["name.sub=1"])
 
 
@@ -73,7 +73,7 @@ def test_invalid_field_names_file_field_and_allowed_values(tmp_path: Path) -> No
 def test_unknown_field_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "typo.toml"
     path.write_text("[llm]\ntemprature = 0.5\n")
-    with pytest.raises(ConfigError, match="llm.temprature"):
+    with pytest.raises(ConfigError, match=r"llm\.temprature"):
         load_config(LooplabConfig, path)
 
 

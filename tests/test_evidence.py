@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Literal
@@ -11,6 +12,7 @@ import pytest
 from looplab.artifact import Artifact, CodeParam, TextParam
 from looplab.config import Batching, CreditHorizon
 from looplab.evidence import (
+    CHARS_PER_TOKEN,
     build_evidence,
     estimate_tokens,
     excerpt_windows,
@@ -319,8 +321,9 @@ def test_history_is_cut_before_any_excerpt() -> None:
     history = [HistoryEntry(u, float(u), "x" * 200) for u in range(6)]
     evidence = concat([episode(20)], horizon("all", history=6), history=history)
     without = render_evidence(concat([episode(20)], horizon("all")), 10_000).estimated_tokens
-    rendered = render_evidence(evidence, without + 130)  # room for about two of the six entries
-    assert rendered.estimated_tokens <= without + 130
+    room = math.ceil(455 / CHARS_PER_TOKEN)  # room for about two of the six entries (~220 characters each)
+    rendered = render_evidence(evidence, without + room)
+    assert rendered.estimated_tokens <= without + room
     assert rendered.sections["trials"] == render_evidence(evidence, 10_000).sections["trials"]
     assert rendered.cuts[-1].startswith("history: left out the 4 oldest of 6 entries (updates 0, 1, 2, 3)")
     assert rendered.sections["history"].startswith("update 4: score 4: ")

@@ -18,8 +18,9 @@ from rich.text import Text
 
 from looplab import __version__
 from looplab.cli_llm import add_llm_commands
-# LOOP from looplab.cli_loop import add_loop_commands
+from looplab.cli_loop import add_loop_commands
 from looplab.cli_runs import add_run_commands
+from looplab.cli_sweep import add_sweep_commands
 from looplab.config import Environment, LooplabConfig, load_config
 from looplab.errors import LooplabError
 
@@ -65,8 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(handler=_config_show)
 
     add_llm_commands(commands, add_config_arguments)
-    # LOOP add_loop_commands(commands, add_config_arguments)
+    add_loop_commands(commands, add_config_arguments)
     add_run_commands(commands)
+    add_sweep_commands(commands, add_config_arguments)
     return parser
 
 

@@ -76,6 +76,9 @@ class LLMConfig(_Config):
     )
 
 
+_SANDBOX_VARIABLES = ("PATH", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
 class Environment(_Config):
     """The environment variables looplab reads, read once, here and nowhere else."""
 
@@ -85,6 +88,10 @@ class Environment(_Config):
         default=None, description="LOOPLAB_MODEL_PATH: use this GGUF file instead of the fetched one."
     )
     log_level: str = Field(default="WARNING", description="LOOPLAB_LOG_LEVEL: logging level for people.")
+    sandbox_env: Mapping[str, str] = Field(
+        default_factory=dict,
+        description="PATH, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE: passed on to sandbox workers, nothing else.",
+    )
     secrets: Mapping[str, str] = Field(
         default_factory=dict,
         description="Values of the API-key variables the config names (never written to disk).",
@@ -102,6 +109,7 @@ class Environment(_Config):
             runs_dir=runs,
             model_path=Path(model_path).expanduser() if model_path else None,
             log_level=env.get("LOOPLAB_LOG_LEVEL", "WARNING").upper(),
+            sandbox_env={name: env[name] for name in _SANDBOX_VARIABLES if env.get(name)},
             secrets={name: env[name] for name in key_vars if env.get(name)},
         )
 

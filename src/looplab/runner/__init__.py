@@ -1,0 +1,1 @@
+"""Running loops: one run from a config, resume, sweeps over settings × seeds, and reports."""

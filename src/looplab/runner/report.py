@@ -1,0 +1,354 @@
+"""Reports over runs: read every run under a directory, group runs by the settings that differ between them
+(seed and name aside), and summarize each group as mean ± standard error.
+
+    collect_runs(dir) → group_runs(records) → aggregate(groups) → render_markdown(stats) / plots
+
+The summary per group: best-so-far validation at each update (update 0 is the starting artifact), final
+validation, test score, LLM tokens and cost (from `llm_call` events), and wall time (from the last update's
+timing). The standard error is the sample standard deviation over √n; with n = 1 it is 0 and n says so.
+It only reads, through the same `RunDir` and event records the loop writes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from looplab.errors import RunNotFoundError, StoreError
+from looplab.runner.labels import display_value, flatten, short_keys
+from looplab.runner.plots import plot_best_so_far, plot_final_scores
+from looplab.store.atomic import atomic_write_text
+from looplab.store.events import EventRecord
+from looplab.store.run_dir import CONFIG_FILE, RunDir
+
+logger = logging.getLogger(__name__)
+
+REPORT_FILE = "report.md"
+_IGNORED_KEYS = frozenset({"seed", "name"})
+_MISSING = "-"
+_MAX_CURVE_COLUMNS = 11
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What a report needs from one run directory."""
+
+    name: str
+    path: Path
+    status: str
+    """'finished' (its log has `run_finished`) or 'incomplete'."""
+    config: Mapping[str, Any]
+    summary: Mapping[str, Any] | None
+    best_so_far: tuple[float | None, ...]
+    """Best validation score so far at update 0 (the start), 1, 2, …; None where none was measured."""
+    final_validation: float | None
+    test_score: float | None
+    tokens: int
+    cost_usd: float
+    wall_s: float | None
+    updates: int
+    stop_reason: str | None
+
+
+@dataclass(frozen=True)
+class RunGroup:
+    """Runs that share every setting except seed and name; `values` are the settings that set it apart."""
+
+    label: str
+    values: Mapping[str, Any]
+    runs: tuple[RunRecord, ...]
+
+
+@dataclass(frozen=True)
+class Stat:
+    """Mean ± standard error of the `n` values that were there (None when n = 0)."""
+
+    mean: float | None
+    se: float | None
+    n: int
+
+    @classmethod
+    def of(cls, values: Iterable[float | None]) -> Stat:
+        present = [float(value) for value in values if value is not None]
+        if not present:
+            return cls(None, None, 0)
+        se = statistics.stdev(present) / math.sqrt(len(present)) if len(present) > 1 else 0.0
+        return cls(statistics.fmean(present), se, len(present))
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    """The summary of one group of runs."""
+
+    label: str
+    values: Mapping[str, Any]
+    n: int
+    incomplete: tuple[RunRecord, ...]
+    best_so_far: tuple[Stat, ...]
+    """Per update; a finished run that stopped early keeps its last best-so-far for later updates."""
+    final_validation: Stat
+    test: Stat
+    tokens: Stat
+    cost_usd: Stat
+    wall_s: Stat
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """What `write_report` wrote, and the markdown it wrote."""
+
+    markdown_path: Path
+    plots: tuple[Path, ...]
+    markdown: str
+
+
+# --- reading runs ----------------------------------------------------------------------------------------
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _start_validation(records: Sequence[EventRecord]) -> float | None:
+    """The starting artifact's validation score, from its validation trials (for runs that did not finish).
+
+    Only once an update is recorded: before that, the start's validation may have been cut short.
+    """
+    started = next((r.data for r in records if r.kind == "run_started"), None)
+    if started is None or not any(r.kind == "update" for r in records):
+        return None
+    scores = [
+        _number(r.data.get("outcome", {}).get("score"))
+        for r in records
+        if r.kind == "trial"
+        and r.data.get("split") == "validation"
+        and r.data.get("version") == started["version"]
+    ]
+    present = [score for score in scores if score is not None]
+    return statistics.fmean(present) if present else None
+
+
+def _curve(start: float | None, updates: Sequence[Mapping[str, Any]]) -> tuple[float | None, ...]:
+    by_update = {int(u["update"]): _number(u.get("best_validation")) for u in updates}
+    last = max(by_update, default=0)
+    return (start, *(by_update.get(update) for update in range(1, last + 1)))
+
+
+def _record_of(run: RunDir) -> RunRecord:
+    config = run.read_config()
+    records = run.events().records
+    finished = next((r.data for r in reversed(records) if r.kind == "run_finished"), None)
+    updates = [r.data for r in records if r.kind == "update"]
+    calls = [r.data for r in records if r.kind == "llm_call"]
+    start = _number(finished.get("start_validation")) if finished else _start_validation(records)
+    wall = _number(updates[-1].get("timing", {}).get("wall_s")) if updates else None
+    return RunRecord(
+        name=str(config.get("name", run.name)),
+        path=run.path,
+        status="finished" if finished is not None else "incomplete",
+        config=config,
+        summary=run.read_summary(),
+        best_so_far=_curve(start, updates),
+        final_validation=_number(finished.get("final_validation")) if finished else None,
+        test_score=_number(finished.get("test_score")) if finished else None,
+        tokens=sum(int(c.get("prompt_tokens", 0)) + int(c.get("completion_tokens", 0)) for c in calls),
+        cost_usd=sum(float(c.get("cost_usd", 0.0)) for c in calls),
+        wall_s=wall,
+        updates=int(finished.get("updates", len(updates))) if finished else len(updates),
+        stop_reason=str(finished.get("stop_reason") or "") or None if finished else None,
+    )
+
+
+def collect_runs(directory: Path) -> list[RunRecord]:
+    """Every run directory under `directory` (itself included, at any depth), sorted by path.
+
+    A run whose records cannot be read is left out with a logged warning; hidden directories are skipped.
+    """
+    records: list[RunRecord] = []
+    for config_path in sorted(directory.rglob(CONFIG_FILE)):
+        relative = config_path.parent.relative_to(directory)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        try:
+            records.append(_record_of(RunDir.open(config_path.parent)))
+        except StoreError as error:
+            logger.warning("Leaving %s out of the report: %s", config_path.parent, error)
+    return records
+
+
+# --- grouping and statistics -----------------------------------------------------------------------------
+
+
+def _varying_keys(configs: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Dotted keys whose value differs between the configs (a key missing from some counts as differing)."""
+    keys: dict[str, None] = {}
+    for config in configs:
+        keys.update(dict.fromkeys(config))
+    return [
+        key
+        for key in keys
+        if key not in _IGNORED_KEYS
+        and len({json.dumps(config.get(key, _MISSING), sort_keys=True) for config in configs}) > 1
+    ]
+
+
+def _sort_key(values: Sequence[Any]) -> tuple[tuple[int, float, str], ...]:
+    """Numbers in numeric order, then anything else by its text."""
+    return tuple((0, float(v), "") if _number(v) is not None else (1, 0.0, display_value(v)) for v in values)
+
+
+def group_runs(records: Sequence[RunRecord]) -> list[RunGroup]:
+    """One group per combination of the settings that differ between runs, seed and name excluded."""
+    flat = [flatten(record.config) for record in records]
+    varying = _varying_keys(flat)
+    shorts = short_keys(varying)
+    members: dict[str, list[int]] = {}
+    for index, config in enumerate(flat):
+        members.setdefault(json.dumps([config.get(key, _MISSING) for key in varying]), []).append(index)
+    groups: list[RunGroup] = []
+    for key_text, indices in sorted(members.items(), key=lambda item: _sort_key(json.loads(item[0]))):
+        values = dict(zip(varying, json.loads(key_text), strict=True))
+        label = ", ".join(f"{shorts[key]}={display_value(value)}" for key, value in values.items())
+        groups.append(RunGroup(label or "all runs", values, tuple(records[index] for index in indices)))
+    return groups
+
+
+def _curve_stats(runs: Sequence[RunRecord]) -> tuple[Stat, ...]:
+    length = max((len(run.best_so_far) for run in runs), default=0)
+
+    def at(run: RunRecord, update: int) -> float | None:
+        if update < len(run.best_so_far):
+            return run.best_so_far[update]
+        return run.best_so_far[-1] if run.status == "finished" and run.best_so_far else None
+
+    return tuple(Stat.of(at(run, update) for run in runs) for update in range(length))
+
+
+def aggregate(groups: Sequence[RunGroup]) -> list[GroupStats]:
+    """Mean ± standard error of each metric over the runs of each group."""
+    return [
+        GroupStats(
+            label=group.label,
+            values=group.values,
+            n=len(group.runs),
+            incomplete=tuple(run for run in group.runs if run.status != "finished"),
+            best_so_far=_curve_stats(group.runs),
+            final_validation=Stat.of(run.final_validation for run in group.runs),
+            test=Stat.of(run.test_score for run in group.runs),
+            tokens=Stat.of(run.tokens for run in group.runs),
+            cost_usd=Stat.of(run.cost_usd for run in group.runs),
+            wall_s=Stat.of(run.wall_s for run in group.runs),
+        )
+        for group in groups
+    ]
+
+
+# --- markdown --------------------------------------------------------------------------------------------
+
+
+def format_stat(stat: Stat, digits: int, n: int) -> str:
+    """`mean ± SE`, with `(n=k)` when fewer than the group's `n` runs had a value; `-` when none had."""
+    if stat.mean is None or stat.se is None:
+        return _MISSING
+    text = f"{stat.mean:.{digits}f} ± {stat.se:.{digits}f}"
+    return text if stat.n == n else f"{text} (n={stat.n})"
+
+
+def _cell_text(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
+    return lines + ["| " + " | ".join(_cell_text(cell) for cell in row) + " |" for row in rows]
+
+
+def curve_columns(length: int) -> list[int]:
+    """The updates shown as columns: all of them, or about 11 evenly spaced with the first and last."""
+    if length <= _MAX_CURVE_COLUMNS:
+        return list(range(length))
+    last = length - 1
+    return sorted({round(step * last / (_MAX_CURVE_COLUMNS - 1)) for step in range(_MAX_CURVE_COLUMNS)})
+
+
+def _curve_section(stats: Sequence[GroupStats]) -> list[str]:
+    columns = curve_columns(max((len(group.best_so_far) for group in stats), default=0))
+    rows = [
+        [group.label, str(group.n)]
+        + [
+            format_stat(group.best_so_far[u], 3, group.n) if u < len(group.best_so_far) else _MISSING
+            for u in columns
+        ]
+        for group in stats
+    ]
+    return [
+        "## Best-so-far validation by update",
+        "",
+        "Update 0 is the starting artifact. A finished run that stopped early keeps its last best-so-far.",
+        "",
+        *_table(["group", "n", *(f"update {u}" for u in columns)], rows),
+    ]
+
+
+def _scores_section(stats: Sequence[GroupStats]) -> list[str]:
+    rows = [
+        [
+            group.label,
+            str(group.n),
+            format_stat(group.final_validation, 3, group.n),
+            format_stat(group.test, 3, group.n),
+            format_stat(group.tokens, 0, group.n),
+            format_stat(group.cost_usd, 4, group.n),
+            format_stat(group.wall_s, 1, group.n),
+        ]
+        for group in stats
+    ]
+    header = ["group", "n", "final validation", "test", "tokens", "cost (USD)", "wall (s)"]
+    return ["## Final scores and cost", "", *_table(header, rows)]
+
+
+def render_markdown(stats: Sequence[GroupStats], title: str = "looplab report") -> str:
+    """The report as markdown: a table of best-so-far curves and one of final scores and cost."""
+    runs = sum(group.n for group in stats)
+    incomplete = [run for group in stats for run in group.incomplete]
+    lines = [
+        f"# {title}",
+        "",
+        f"{runs} run(s) in {len(stats)} group(s), {len(incomplete)} incomplete. Groups differ in the settings "
+        "named; seeds and names are pooled. Cells are mean ± standard error (sample std / √n, 0 when n = 1) "
+        "over the group's n runs; `(n=k)` marks a cell with fewer.",
+        "",
+        *_curve_section(stats),
+        "",
+        *_scores_section(stats),
+    ]
+    if incomplete:
+        lines += ["", "## Incomplete runs", ""]
+        lines += [
+            f"- `{run.name}` ({run.path}): {run.updates} update(s), no run_finished" for run in incomplete
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(directory: Path, out: Path | None = None) -> ReportFiles:
+    """Write `report.md` and PNG plots for the runs under `directory` into `out` (default: `directory`)."""
+    records = collect_runs(directory)
+    if not records:
+        raise RunNotFoundError(f"No runs under {directory}: no directory there has a {CONFIG_FILE}.")
+    stats = aggregate(group_runs(records))
+    target = out if out is not None else directory
+    target.mkdir(parents=True, exist_ok=True)
+    plots = (
+        plot_best_so_far(stats, target / "best_so_far.png"),
+        plot_final_scores(stats, target / "final_scores.png"),
+    )
+    images = "\n".join(f"![{plot.stem}]({plot.name})" for plot in plots)
+    markdown = render_markdown(stats, f"looplab report: {directory.name}") + "\n" + images + "\n"
+    atomic_write_text(target / REPORT_FILE, markdown)
+    return ReportFiles(target / REPORT_FILE, plots, markdown)

@@ -1,0 +1,131 @@
+"""Start or resume one run: build its dependencies from the config and hand them to the loop.
+
+This is the composition root of a run: the only place that turns a `RunConfig` and the `Environment` into
+a task, an LLM stack, a sandbox, a run directory and a budget. Tests call `execute` with their own fakes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from looplab.budget import BudgetTracker
+from looplab.config import Environment, RunConfig, validate_config
+from looplab.errors import TaskError
+from looplab.llm.factory import LLMStack, build_llm
+from looplab.llm.protocol import LLM
+from looplab.loop import LoopResult, run_loop
+from looplab.sandbox.process import ProcessSandbox
+from looplab.sandbox.protocol import Sandbox, SandboxLimits
+from looplab.session import JournaledLLM, LoopSession, ProgressCallback, spent_from_journal
+from looplab.store.journal import Journal
+from looplab.store.protocol import RunStore
+from looplab.store.provenance import collect_provenance
+from looplab.store.run_dir import RunDir
+from looplab.tasks.registry import make_task
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """A finished (or budget-stopped) run: where it is and how it ended."""
+
+    path: Path | None
+    result: LoopResult
+    llm_seconds: float
+    tokens: int
+
+
+def sandbox_for(config: RunConfig, env: Environment) -> ProcessSandbox:
+    limits = config.sandbox
+    return ProcessSandbox(
+        host_env=env.sandbox_env,
+        limits=SandboxLimits(
+            wall_s=limits.wall_s,
+            cpu_s=limits.cpu_s,
+            memory_mb=limits.memory_mb,
+            output_kb=limits.output_kb,
+            output_limit_kb=limits.output_limit_kb,
+        ),
+    )
+
+
+def execute(
+    config: RunConfig,
+    store: RunStore,
+    llm: LLM,
+    sandbox: Sandbox,
+    *,
+    progress: ProgressCallback | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> tuple[LoopResult, JournaledLLM]:
+    """Run the loop of `config` against `store` (fresh or resumed) with the given LLM and sandbox."""
+    task = make_task(config.task.name, config.task.options)
+    if config.task.start not in task.starting_artifacts():
+        known = ", ".join(sorted(task.starting_artifacts()))
+        raise TaskError(
+            f"Task {config.task.name!r} has no starting artifact {config.task.start!r}; known: {known}"
+        )
+    journal = Journal(store)
+    budget = BudgetTracker(config.loop.budget, clock, spent_from_journal(journal))
+    journaled = JournaledLLM(llm, journal, budget)
+    session = LoopSession(config, task, journaled, sandbox, journal, budget, clock)
+    if progress is not None:
+        session.progress = progress
+    result = run_loop(session)
+    store.write_summary(summary_of(config, result, budget.snapshot().to_json()))
+    return result, journaled
+
+
+def summary_of(config: RunConfig, result: LoopResult, spent: dict[str, float]) -> dict[str, object]:
+    return {
+        "status": "finished",
+        "task": f"{config.task.name}:{config.task.start}",
+        "progress": f"{result.updates}/{config.loop.budget.max_updates} updates",
+        "cost_usd": spent["cost_usd"],
+        "stop_reason": result.stop_reason,
+        "start_validation": result.start_validation,
+        "final_validation": result.final_validation,
+        "best_so_far": [point["best"] for point in result.curve],
+        "test_score": result.test_score,
+        "final_version": result.final.version,
+        "spent": spent,
+    }
+
+
+def _stack(config: RunConfig, env: Environment, progress_text: Callable[[str], None] | None) -> LLMStack:
+    return build_llm(config.llm, env, seed=config.seed, progress=progress_text)
+
+
+def start_run(
+    config: RunConfig,
+    env: Environment,
+    *,
+    progress: ProgressCallback | None = None,
+    progress_text: Callable[[str], None] | None = None,
+) -> RunOutcome:
+    """Create a run directory for `config` and run it."""
+    make_task(config.task.name, config.task.options)  # fail on a bad task before creating anything
+    stack = _stack(config, env, progress_text)
+    run = RunDir.create(env.runs_dir, config.name, config, collect_provenance())
+    with run:
+        run.write_summary({"task": f"{config.task.name}:{config.task.start}"})
+        result, journaled = execute(config, run, stack.llm, sandbox_for(config, env), progress=progress)
+    return RunOutcome(run.path, result, journaled.llm_seconds, journaled.tokens)
+
+
+def resume_run(
+    run: RunDir,
+    env: Environment,
+    *,
+    progress: ProgressCallback | None = None,
+    progress_text: Callable[[str], None] | None = None,
+) -> RunOutcome:
+    """Continue a stopped run from its records; completed trials and LLM calls are not repeated."""
+    config = validate_config(RunConfig, run.read_config(), str(run.path / "config.json"))
+    stack = _stack(config, env, progress_text)
+    with run:
+        run.write_summary({"task": f"{config.task.name}:{config.task.start}"})
+        result, journaled = execute(config, run, stack.llm, sandbox_for(config, env), progress=progress)
+    return RunOutcome(run.path, result, journaled.llm_seconds, journaled.tokens)

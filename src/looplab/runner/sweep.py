@@ -1,0 +1,240 @@
+"""Sweeps: a base run config × a grid of settings × seeds, one run each, all in one sweep directory.
+
+`expand_sweep` turns a `SweepConfig` into its runs, each a validated `RunConfig` with a unique name;
+`run_sweep` runs them (inline, on a local process pool, or on Ray; see `looplab.runner.executors`):
+
+    <runs_dir>/<name>-<UTC YYYYmmdd-HHMMSS>/
+        sweep.json                    the planned runs; as each ends, its status, run directory and error
+        <run name>-<stamp>-<hex>/     one run directory per run (see `looplab.store.run_dir`)
+
+A run that raises is recorded in `sweep.json` as failed, with its error text, and the sweep goes on.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from looplab.config import (
+    Environment,
+    RunConfig,
+    SweepConfig,
+    SweepSettings,
+    apply_overrides,
+    parse_override,
+    validate_config,
+)
+from looplab.errors import ConfigError, StoreError
+from looplab.runner.executors import Job, RunOne, SweepLedger, SweepProgress, SweepRun, executor_for
+from looplab.runner.labels import key_value_label, short_keys
+from looplab.runner.run import start_run
+from looplab.store.atomic import fsync_dir
+from looplab.store.run_dir import sanitize_run_name
+
+__all__ = [
+    "SWEEP_FILE",
+    "PlannedRun",
+    "RunOne",
+    "SweepProgress",
+    "SweepResult",
+    "SweepRun",
+    "expand_sweep",
+    "plan_sweep",
+    "run_sweep",
+]
+
+SWEEP_FILE = "sweep.json"
+_MAX_LABEL = 40
+_RESERVED_KEYS = {
+    "seed": "set seeds with sweep.seeds, not the grid",
+    "name": "the sweep names its runs itself",
+    "sweep": "a sweep cannot sweep its own settings",
+}
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """One run of a sweep: its config, the grid values it takes, and its seed."""
+
+    config: RunConfig
+    values: Mapping[str, Any]
+    seed: int
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Where a sweep was written and how each of its runs ended."""
+
+    path: Path
+    runs: tuple[SweepRun, ...]
+
+    @property
+    def failed(self) -> tuple[SweepRun, ...]:
+        return tuple(run for run in self.runs if run.status == "failed")
+
+
+# --- expansion -------------------------------------------------------------------------------------------
+
+
+def _toml_literal(value: Any) -> str:
+    """`value` as an inline TOML value, so a grid entry goes through the same path as `--set`."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, bool | int | float | str):
+        return json.dumps(value, ensure_ascii=False)  # JSON scalars are TOML scalars
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_literal(item) for item in value) + "]"
+    if isinstance(value, Mapping):
+        items = (f"{json.dumps(str(key))} = {_toml_literal(item)}" for key, item in value.items())
+        return "{" + ", ".join(items) + "}"
+    raise ConfigError(f"{value!r} ({type(value).__name__}) cannot be written as a config value")
+
+
+def _override(key: str, value: Any) -> str:
+    where = f"sweep.grid entry {key!r} = {value!r}"
+    try:
+        text = f"{key}={_toml_literal(value)}"
+    except ConfigError as error:
+        raise ConfigError(f"{where}: {error}") from None
+    if json.dumps(parse_override(text)[1], sort_keys=True) != json.dumps(value, sort_keys=True):
+        raise ConfigError(f"{where}: the value does not survive as TOML; write it differently")
+    return text
+
+
+def _check_grid(settings: SweepSettings) -> None:
+    for key, values in settings.grid.items():
+        reason = _RESERVED_KEYS.get(key.split(".")[0])
+        if reason is not None:
+            raise ConfigError(f"sweep.grid entry {key!r}: {reason}.")
+        if not values:
+            raise ConfigError(f"sweep.grid entry {key!r} has no values; give at least one.")
+
+
+def _apply(base: dict[str, Any], overrides: Sequence[str], source: str) -> RunConfig:
+    try:
+        data = apply_overrides(base, overrides)
+    except ConfigError as error:
+        raise ConfigError(f"{source}: {error}") from None
+    return validate_config(RunConfig, data, source)
+
+
+def _check_entries(base: dict[str, Any], grid: Mapping[str, Sequence[Any]]) -> None:
+    """Validate each grid value on its own, so an error names the one entry that is wrong."""
+    for key, values in grid.items():
+        for value in values:
+            _apply(base, [_override(key, value)], f"sweep.grid entry {key!r} = {value!r}")
+
+
+def _labels(combos: Sequence[Mapping[str, Any]]) -> list[str]:
+    """A label per grid combination, naming only the keys that take more than one value."""
+    varying = [key for key in combos[0] if len({json.dumps(c[key], sort_keys=True) for c in combos}) > 1]
+    shorts = short_keys(varying)
+    labels = ["-".join(key_value_label(shorts[key], combo[key]) for key in varying) for combo in combos]
+    if any(len(label) > _MAX_LABEL for label in labels):  # keep run directory names readable
+        labels = [f"grid{index + 1}" for index in range(len(combos))]
+    return labels
+
+
+def _run_names(base_name: str, combos: Sequence[Mapping[str, Any]], seeds: Sequence[int]) -> list[str]:
+    names: list[str] = []
+    taken: set[str] = set()
+    for label, seed in itertools.product(_labels(combos), seeds):
+        name = "-".join(part for part in (base_name, label, f"seed{seed}") if part)
+        unique, number = name, 2
+        while unique in taken:  # values that differ only in characters a label drops
+            unique, number = f"{name}-{number}", number + 1
+        taken.add(unique)
+        names.append(unique)
+    return names
+
+
+def plan_sweep(config: SweepConfig) -> list[PlannedRun]:
+    """The runs of `config`: the cross product of `sweep.grid` × `sweep.seeds`, each validated.
+
+    Grid keys are dotted config fields applied like `--set`; an invalid key or value is a `ConfigError`
+    naming the grid entry. Each run's name is the base name, a label of the grid values that vary (or
+    `grid<k>` when such labels would be long; sweep.json has the values) and `seed<n>`.
+    """
+    settings = config.sweep
+    _check_grid(settings)
+    base = config.model_dump(mode="json", exclude={"sweep"})
+    _check_entries(base, settings.grid)
+    keys = list(settings.grid)
+    combos = [dict(zip(keys, values, strict=True)) for values in itertools.product(*settings.grid.values())]
+    names = _run_names(config.name, combos, settings.seeds)
+    planned: list[PlannedRun] = []
+    for name, (combo, seed) in zip(names, itertools.product(combos, settings.seeds), strict=True):
+        overrides = [_override(key, value) for key, value in combo.items()]
+        described = ", ".join(f"{key} = {value!r}" for key, value in combo.items()) or "no grid values"
+        run_config = _apply(base, overrides, f"the sweep run with {described}")
+        planned.append(PlannedRun(run_config.model_copy(update={"name": name, "seed": seed}), combo, seed))
+    return planned
+
+
+def expand_sweep(config: SweepConfig) -> list[RunConfig]:
+    """The run configs of `config`, in grid order with seeds innermost (see `plan_sweep`)."""
+    return [run.config for run in plan_sweep(config)]
+
+
+# --- running ---------------------------------------------------------------------------------------------
+
+
+def _create_sweep_dir(runs_dir: Path, name: str, clock: Callable[[], float]) -> Path:
+    stamp = datetime.fromtimestamp(clock(), tz=UTC).strftime("%Y%m%d-%H%M%S")
+    base = f"{sanitize_run_name(name)}-{stamp}"
+    try:
+        runs_dir.mkdir(parents=True, exist_ok=True)
+        for number in itertools.count(1):
+            path = runs_dir / (base if number == 1 else f"{base}-{number}")
+            try:
+                path.mkdir()
+            except FileExistsError:
+                continue  # two sweeps of one name started in the same second
+            fsync_dir(runs_dir)
+            return path.resolve()
+    except OSError as error:
+        raise StoreError(
+            f"Could not create a sweep directory in {runs_dir}: {error.strerror or error}. Set "
+            "LOOPLAB_RUNS_DIR to a writable directory."
+        ) from error
+    raise AssertionError("unreachable: itertools.count never ends")
+
+
+def run_sweep(
+    config: SweepConfig,
+    env: Environment,
+    *,
+    progress: Callable[[SweepProgress], None] | None = None,
+    run_one: RunOne = start_run,
+    clock: Callable[[], float] = time.time,
+) -> SweepResult:
+    """Run every run of `config` into a new sweep directory under `env.runs_dir`.
+
+    Runs go `sweep.workers` at a time: inline when 1, else on a spawned process pool (or Ray, with
+    `sweep.executor = "ray"`). `run_one(run_config, env)` runs one, with `env.runs_dir` set to the sweep
+    directory; it must be a module-level function when runs go to other processes. A run that raises is
+    recorded as failed and the sweep goes on; `progress` hears of every start and end.
+    """
+    planned = plan_sweep(config)
+    executor = executor_for(config.sweep, run_one)  # fails before anything is written
+    path = _create_sweep_dir(env.runs_dir, config.name, clock)
+    header = {
+        "name": config.name,
+        "created": datetime.fromtimestamp(clock(), tz=UTC).isoformat(),
+        "executor": config.sweep.executor,
+        "workers": config.sweep.workers,
+        "grid": config.sweep.grid,
+        "seeds": config.sweep.seeds,
+    }
+    runs = [SweepRun(name=run.config.name, values=dict(run.values), seed=run.seed) for run in planned]
+    ledger = SweepLedger(path / SWEEP_FILE, header, runs, progress)
+    jobs = [Job(index, run.config) for index, run in enumerate(planned)]
+    executor(jobs, env.model_copy(update={"runs_dir": path}), run_one, ledger)
+    return SweepResult(path, ledger.runs)
