@@ -1,5 +1,5 @@
 # The two commands a new user runs. Both set up what they need on first use and are fast the second time.
-#   make demo   the main job (today: a real completion from the embedded model, with its speed)
+#   make demo   the main job: Pong improved by the embedded model from two starting artifacts
 #   make test   lint, type check and the whole test suite (what CI runs)
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -29,7 +29,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.installed-base
 	$(BIN)/looplab llm fetch
-	$(BIN)/looplab llm check
+	$(BIN)/looplab demo experiments/pong_demo.toml
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
@@ -47,6 +47,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_evidence.py
 	$(BIN)/python benchmarks/bench_sandbox.py
 	$(BIN)/python benchmarks/bench_pong_steps.py
+	$(BIN)/python benchmarks/bench_demo_rerun.py
 
 clean-venv:
 	rm -rf $(VENV)

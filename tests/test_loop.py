@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import runpy
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -190,3 +197,63 @@ def test_resume_of_a_finished_run_does_no_work(tmp_path: Path) -> None:
         execute(run_config, reopened, again, sandbox)
     assert again.calls == [] and sandbox.jobs_run == jobs_before
     assert len(reopened.events().records) == before
+
+
+# --- kill -9 -----------------------------------------------------------------------------------------------
+
+CHILD = Path(__file__).with_name("resume_child.py")
+
+
+def _wait_for_lines(path: Path, count: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if path.exists() and path.read_bytes().count(b"\n") >= count:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"the child wrote fewer than {count} events (exit code {process.poll()})")
+
+
+@pytest.mark.parametrize("kill_after_events", [4, 9, 14])
+def test_kill_minus_nine_then_resume(tmp_path: Path, kill_after_events: int) -> None:
+    reply: Callable[[LLMRequest], str] = runpy.run_path(str(CHILD))["reply"]
+    run_config = config("loop.budget.max_updates=3", "loop.optimizer.max_repairs=1")
+    reference_backend = ScriptedLLM(reply)
+    reference = _run_dir(tmp_path, "reference", run_config)
+    with reference:
+        execute(
+            run_config,
+            reference,
+            CachedLLM(reference_backend, ReplyCache(tmp_path / "ref.sqlite")),
+            InProcessSandbox(),
+        )
+
+    run = _run_dir(tmp_path, "killed", run_config)
+    run.close()
+    cache_path = tmp_path / "cache.sqlite"
+    child = subprocess.Popen(
+        [sys.executable, str(CHILD), str(run.path), str(cache_path), run_config.model_dump_json()],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        _wait_for_lines(run.path / "events.jsonl", kill_after_events, child)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL, "the child finished before it could be killed"
+
+    cache = ReplyCache(cache_path)
+    done_before_kill = len(cache)
+    cached_keys = {row for row in _cache_keys(cache_path)}
+    resumed_backend = ScriptedLLM(reply)
+    with RunDir.open(run.path) as reopened:
+        execute(run_config, reopened, CachedLLM(resumed_backend, cache), InProcessSandbox())
+        assert _normalized(reopened) == _normalized(reference)
+    repeated = [r for r in resumed_backend.calls if r.cache_key("scripted", "scripted") in cached_keys]
+    assert repeated == [], "a call that had completed before the kill was made again"
+    assert len(resumed_backend.calls) + done_before_kill == len(reference_backend.calls)
+
+
+def _cache_keys(path: Path) -> list[str]:
+    with sqlite3.connect(path) as connection:
+        return [str(row[0]) for row in connection.execute("SELECT key FROM replies")]

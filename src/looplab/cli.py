@@ -21,7 +21,7 @@ from looplab.cli_llm import add_llm_commands
 from looplab.cli_loop import add_loop_commands
 from looplab.cli_runs import add_run_commands
 from looplab.cli_sweep import add_sweep_commands
-from looplab.config import Environment, LooplabConfig, load_config
+from looplab.config import Environment, load_run_or_sweep
 from looplab.errors import LooplabError
 
 Handler = Callable[[argparse.Namespace, Console], int]
@@ -30,7 +30,7 @@ EXIT_INTERRUPTED = 130
 
 
 def _config_show(args: argparse.Namespace, console: Console) -> int:
-    config = load_config(LooplabConfig, args.config, args.set)
+    config = load_run_or_sweep(args.config, args.set)
     print(tomli_w.dumps(config.model_dump(mode="json", exclude_none=True)), end="")
     return 0
 

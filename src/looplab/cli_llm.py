@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from looplab.config import Environment, LooplabConfig, load_config
+from looplab.config import Environment, RunConfig, load_run_or_sweep
 from looplab.llm.backends.local import LocalLLM
 from looplab.llm.factory import build_llm, server_state_dir
 from looplab.llm.local_server import server_status, stop_server
@@ -20,7 +20,7 @@ from looplab.llm.types import LLMRequest, LLMResponse, Message
 CHECK_PROMPT = "Write a Python function `is_even(n)` that returns True when n is even. Reply with code only."
 
 
-def _environment(config: LooplabConfig) -> Environment:
+def _environment(config: RunConfig) -> Environment:
     return Environment.from_os(key_vars=[config.llm.api_key_env])
 
 
@@ -41,7 +41,7 @@ def _fetch(args: argparse.Namespace, console: Console) -> int:
 
 
 def _check(args: argparse.Namespace, console: Console) -> int:
-    config = load_config(LooplabConfig, args.config, args.set)
+    config = load_run_or_sweep(args.config, args.set)
     env = _environment(config)
     llm_config = config.llm
     console.print(f"backend [bold]{llm_config.backend}[/], model [bold]{llm_config.model}[/]", highlight=False)

@@ -11,8 +11,9 @@ from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Table
 
-from looplab.config import Environment, RunConfig, load_config
-from looplab.errors import LooplabError
+from looplab.config import Environment, RunConfig, SweepConfig, load_config, load_run_or_sweep
+from looplab.errors import ConfigError, LooplabError
+from looplab.runner.demo import run_demo
 from looplab.runner.run import RunOutcome, resume_run, start_run
 from looplab.store.catalog import find_run
 from looplab.tasks.registry import entries, make_task
@@ -68,7 +69,12 @@ def _environment(config: RunConfig) -> Environment:
 
 
 def _run(args: argparse.Namespace, console: Console) -> int:
-    config = load_config(RunConfig, args.config, args.set)
+    config = load_run_or_sweep(args.config, args.set)
+    if isinstance(config, SweepConfig):
+        raise ConfigError(
+            f"{args.config} has a [sweep] table: run it with `looplab sweep` (or `looplab demo`), or pick one "
+            "combination with `looplab run` on a file without [sweep]."
+        )
     label = f"{config.task.name}:{config.task.start}"
     with console.status("Preparing…") as status:
         outcome = start_run(
@@ -104,6 +110,29 @@ def _tasks(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace, console: Console) -> int:
+    config = load_config(SweepConfig, args.config, args.set)
+    env = _environment(config)
+    result = run_demo(
+        config, env, progress_for=lambda run: LiveProgress(console, f"{run.task.name}:{run.task.start}")
+    )
+    for run in result.runs:
+        console.rule(f"[bold]{run.label}[/]")
+        table = Table(show_header=False, box=None)
+        table.add_row("start score (validation)", _fmt(run.start_validation))
+        table.add_row("best score (validation)", _fmt(run.best_validation))
+        table.add_row("test score of the best", _fmt(run.test_score))
+        table.add_row("updates", f"{run.updates} ({run.stop_reason})")
+        table.add_row("run", str(run.path))
+        console.print(table)
+        for name, code in run.code.items():
+            console.print(f"best {name}:")
+            console.print(Syntax(code, "python", theme="ansi_dark", word_wrap=True))
+    plots = ", ".join(str(path) for path in result.report.plots)
+    console.print(f"report: {result.report.markdown_path}\nbest-so-far curves: {plots}", highlight=False)
+    return 0
+
+
 def add_loop_commands(commands: Any, add_config_arguments: Callable[..., None]) -> None:
     run = commands.add_parser("run", help="run one learning loop from a config file")
     add_config_arguments(run, required=True)
@@ -113,6 +142,10 @@ def add_loop_commands(commands: Any, add_config_arguments: Callable[..., None]) 
     resume.add_argument("run", help="a run directory, run name, or unique prefix of one")
     resume.add_argument("--runs-dir", type=Path, default=None, help="default: LOOPLAB_RUNS_DIR or ./runs")
     resume.set_defaults(handler=_resume)
+
+    demo = commands.add_parser("demo", help="the demo: a sweep over starting artifacts with live progress")
+    add_config_arguments(demo, required=True)
+    demo.set_defaults(handler=_demo)
 
     tasks = commands.add_parser("tasks", help="list tasks and their starting artifacts")
     tasks.set_defaults(handler=_tasks)

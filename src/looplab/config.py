@@ -355,3 +355,10 @@ class SweepConfig(RunConfig):
     """A sweep file: a base run config plus the `[sweep]` table."""
 
     sweep: SweepSettings = Field(default_factory=SweepSettings)
+
+
+def load_run_or_sweep(path: Path | None, overrides: Sequence[str] = ()) -> RunConfig:
+    """A config file as a `SweepConfig` when it has a `[sweep]` table, else as a `RunConfig`."""
+    data = read_toml(path) if path is not None else {}
+    model: type[RunConfig] = SweepConfig if "sweep" in data else RunConfig
+    return load_config(model, path, overrides)

@@ -98,7 +98,7 @@ def propose(
             {
                 "update": update,
                 "estimated_tokens": rendered.estimated_tokens,
-                "cuts": [*evidence.cuts, *rendered.cuts],
+                "cuts": list(rendered.cuts),
             },
         )
         for sample in range(samples):

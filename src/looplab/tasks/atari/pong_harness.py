@@ -125,13 +125,26 @@ def _invalid_action(component: str, action: object) -> ValueError:
     return ValueError(f"{component} returned {action!r} ({kind}); it must return one of the strings {allowed}")
 
 
-def _point(recorder: TraceRecorder, tally: Tally, reward: float) -> None:
+def _miss(objects: Objects) -> str:
+    """Where the ball passed the player's paddle, in words (empty when either is off the screen)."""
+    ball, paddle = objects.get("Ball"), objects.get("Player")
+    if ball is None or paddle is None:
+        return ""
+    gap = (paddle["y"] + paddle["h"] / 2) - (ball["y"] + ball["h"] / 2)
+    side = "above" if gap > 0 else "below"
+    return (
+        f" The ball passed {abs(gap):.0f} px {side} the centre of your paddle "
+        f"(ball y={ball['y']}, paddle y={paddle['y']})."
+    )
+
+
+def _point(recorder: TraceRecorder, tally: Tally, reward: float, objects: Objects) -> None:
     if reward > 0:
         tally.points_won += 1
         recorder.feedback("point_won", f"You won a point: {tally.text()}.")
     else:
         tally.points_lost += 1
-        recorder.feedback("point_lost", f"You lost a point: {tally.text()}.")
+        recorder.feedback("point_lost", f"You lost a point: {tally.text()}.{_miss(objects)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +183,7 @@ def play(
         if traced:
             recorder.transition(observation, action, reward)
         if reward:
-            _point(recorder, tally, reward)
+            _point(recorder, tally, reward, objects)
         tally.steps += 1
         recorder.advance()
         if done:

@@ -1,0 +1,36 @@
+"""Every registered task passes `check_task`, through the real process sandbox."""
+
+from __future__ import annotations
+
+import pytest
+
+from looplab.config import Environment
+from looplab.sandbox.process import ProcessSandbox
+from looplab.tasks.check import check_task
+from looplab.tasks.protocol import TrialContext
+from looplab.tasks.registry import entries, make_task
+
+# Small options so the check runs in seconds; the check itself is what each task must pass.
+FAST_OPTIONS: dict[str, dict[str, object]] = {
+    "median": {"train": 2, "validation": 2, "test": 2},
+    "pong": {"max_steps": 200, "eval_max_steps": 200},
+}
+
+
+@pytest.mark.parametrize("name", [entry.name for entry in entries()])
+def test_registered_task_passes_check_task(name: str) -> None:
+    options = FAST_OPTIONS.get(name, {})
+    task = make_task(name, options)
+    sandbox = ProcessSandbox(host_env=Environment.from_os().sandbox_env)
+    check_task(task, TrialContext(sandbox=sandbox, max_steps=200))
+
+
+def test_every_registered_task_has_fast_options_here() -> None:
+    assert {entry.name for entry in entries()} <= set(FAST_OPTIONS)
+
+
+def test_unknown_task_names_the_known_ones() -> None:
+    from looplab.errors import TaskError
+
+    with pytest.raises(TaskError, match="Known tasks: median, pong"):
+        make_task("pongg", {})
