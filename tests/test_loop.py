@@ -257,3 +257,26 @@ def test_kill_minus_nine_then_resume(tmp_path: Path, kill_after_events: int) -> 
 def _cache_keys(path: Path) -> list[str]:
     with sqlite3.connect(path) as connection:
         return [str(row[0]) for row in connection.execute("SELECT key FROM replies")]
+
+
+@pytest.mark.parametrize("aggregation", ["concat", "summarize", "per_trial"])
+def test_each_aggregation_runs_end_to_end(aggregation: str) -> None:
+    store = MemoryRunStore()
+    llm = ScriptedLLM(improving)
+    result, _ = execute(config(f"loop.batching.aggregation={aggregation}"), store, llm, InProcessSandbox())
+    proposals = [r.data for r in store.events().records if r.kind == "proposal"]
+    expected = 2 * (2 if aggregation == "per_trial" else 1)  # updates × proposals per update
+    assert len(proposals) == expected
+    assert result.final_validation == 1.0
+
+
+def test_same_config_seed_and_replies_give_the_same_events(tmp_path: Path) -> None:
+    run_config = config("loop.budget.max_updates=3", "loop.batching.size=3")
+    runs = []
+    for name in ("first", "second"):
+        run = _run_dir(tmp_path, name, run_config)
+        with run:
+            execute(run_config, run, ScriptedLLM(improving), InProcessSandbox())
+        runs.append(_normalized(run))
+    assert runs[0] == runs[1]
+    assert len(runs[0]) > 10

@@ -17,6 +17,7 @@ from looplab.budget import BudgetTracker, Spent
 from looplab.config import RunConfig
 from looplab.llm.protocol import LLM
 from looplab.llm.types import LLMRequest, LLMResponse
+from looplab.llm.wrapper import WrappedLLM
 from looplab.sandbox.protocol import Sandbox
 from looplab.store.journal import Journal
 from looplab.tasks.protocol import Task
@@ -28,7 +29,7 @@ def _ignore_progress(_kind: str, _data: Mapping[str, Any]) -> None:
     return None
 
 
-class JournaledLLM:
+class JournaledLLM(WrappedLLM):
     """Wraps the optimizer's LLM: checks the budget before each call, journals and counts each reply.
 
     The journal key is the request's cache key, so a call repeated after a resume (answered by the cache)
@@ -37,7 +38,7 @@ class JournaledLLM:
     """
 
     def __init__(self, inner: LLM, journal: Journal, budget: BudgetTracker, purpose: str = "optimizer") -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.journal = journal
         self.budget = budget
         self.purpose = purpose
@@ -45,18 +46,10 @@ class JournaledLLM:
         self.llm_seconds = 0.0
         self.tokens = 0
 
-    @property
-    def backend(self) -> str:
-        return self.inner.backend
-
-    @property
-    def model(self) -> str:
-        return self.inner.model
-
     def complete(self, request: LLMRequest) -> LLMResponse:
         self.budget.check_llm_call()
-        response = self.inner.complete(request)
-        key = "llm:" + request.cache_key(self.inner.backend, self.inner.model)
+        response = self._inner.complete(request)
+        key = "llm:" + request.cache_key(self._inner.backend, self._inner.model)
         if key not in self.journal:
             tokens = response.prompt_tokens + response.completion_tokens
             self.budget.add_llm_call(tokens, response.cost_usd, fresh=not response.cached)

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from looplab.errors import LLMError
 from looplab.llm.protocol import LLM
 from looplab.llm.types import LLMRequest, LLMResponse
+from looplab.llm.wrapper import WrappedLLM
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 30.0
@@ -187,20 +188,12 @@ def as_cache_hit(response: LLMResponse) -> LLMResponse:
     return response.model_copy(update={"cached": True, "retries": ()})
 
 
-class CachedLLM:
+class CachedLLM(WrappedLLM):
     """An `LLM` wrapper that answers repeated requests from a `ReplyCache` without calling `inner`."""
 
     def __init__(self, inner: LLM, cache: ReplyCache) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._cache = cache
-
-    @property
-    def backend(self) -> str:
-        return self._inner.backend
-
-    @property
-    def model(self) -> str:
-        return self._inner.model
 
     @property
     def cache(self) -> ReplyCache:

@@ -12,9 +12,10 @@ import threading
 from looplab.errors import ConfigError
 from looplab.llm.protocol import LLM
 from looplab.llm.types import LLMRequest, LLMResponse
+from looplab.llm.wrapper import WrappedLLM
 
 
-class ConcurrencyLimitedLLM:
+class ConcurrencyLimitedLLM(WrappedLLM):
     """An `LLM` wrapper that lets at most `max_in_flight` calls of `inner` run at the same time."""
 
     def __init__(self, inner: LLM, max_in_flight: int) -> None:
@@ -23,17 +24,9 @@ class ConcurrencyLimitedLLM:
                 f"The LLM concurrency must be at least 1, got {max_in_flight}. "
                 "Set llm.concurrency to 1 or more."
             )
-        self._inner = inner
+        super().__init__(inner)
         self._max_in_flight = max_in_flight
         self._slots = threading.BoundedSemaphore(max_in_flight)
-
-    @property
-    def backend(self) -> str:
-        return self._inner.backend
-
-    @property
-    def model(self) -> str:
-        return self._inner.model
 
     @property
     def max_in_flight(self) -> int:

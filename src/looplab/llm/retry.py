@@ -20,6 +20,7 @@ from looplab.config import LLMConfig
 from looplab.errors import RetriesExhaustedError, TransientLLMError
 from looplab.llm.protocol import LLM
 from looplab.llm.types import LLMRequest, LLMResponse, RetryNote
+from looplab.llm.wrapper import WrappedLLM
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ class RetryPolicy(BaseModel):
         return wait
 
 
-class RetryingLLM:
+class RetryingLLM(WrappedLLM):
     """An `LLM` wrapper that retries transient failures of `inner` under a `RetryPolicy`."""
 
     def __init__(
@@ -69,19 +70,11 @@ class RetryingLLM:
         sleep: Callable[[float], None] = time.sleep,
         on_retry: Callable[[RetryNote], None] | None = None,
     ) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._policy = policy
         self._rng = rng
         self._sleep = sleep
         self._on_retry = on_retry
-
-    @property
-    def backend(self) -> str:
-        return self._inner.backend
-
-    @property
-    def model(self) -> str:
-        return self._inner.model
 
     @property
     def policy(self) -> RetryPolicy:

@@ -23,6 +23,7 @@ from looplab.config import Price
 from looplab.errors import LLMError
 from looplab.llm.protocol import LLM
 from looplab.llm.types import LLMRequest, LLMResponse
+from looplab.llm.wrapper import WrappedLLM
 
 _PER_MILLION = 1_000_000.0
 
@@ -119,7 +120,7 @@ class UsageMeter:
                 self._totals[name] += amount
 
 
-class MeteredLLM:
+class MeteredLLM(WrappedLLM):
     """An `LLM` wrapper that prices replies from a `PriceTable` and adds every call to a `UsageMeter`.
 
     The price is looked up under the configured model id (`inner.model`), then under the id the reply
@@ -128,17 +129,9 @@ class MeteredLLM:
     """
 
     def __init__(self, inner: LLM, prices: PriceTable, meter: UsageMeter) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._prices = prices
         self._meter = meter
-
-    @property
-    def backend(self) -> str:
-        return self._inner.backend
-
-    @property
-    def model(self) -> str:
-        return self._inner.model
 
     @property
     def meter(self) -> UsageMeter:
