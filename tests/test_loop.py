@@ -280,3 +280,15 @@ def test_same_config_seed_and_replies_give_the_same_events(tmp_path: Path) -> No
         runs.append(_normalized(run))
     assert runs[0] == runs[1]
     assert len(runs[0]) > 10
+
+
+def test_rejected_proposals_are_shown_in_the_history_of_later_prompts() -> None:
+    worse = "```python\ndef median(values):\n    return -12345\n```\n"
+    llm = ScriptedLLM([worse, GOOD])
+    run_config = config(
+        "loop.search.policy=validate", "loop.credit_horizon.history=3", "loop.optimizer.style=opro"
+    )
+    result, _ = execute(run_config, MemoryRunStore(), llm, InProcessSandbox())
+    second_prompt = llm.calls[1].messages[-1].content
+    assert "rejected" in second_prompt and "-12345" in second_prompt
+    assert result.final_validation == 1.0

@@ -136,15 +136,15 @@ def candidates_of(
 
 def judge(
     session: LoopSession, state: LoopState, policy: SearchPolicy, batch: list[Any], candidates: list[Artifact]
-) -> tuple[list[Scored], float | None]:
-    """Score candidates on what the policy judges by; returns them and the parent's score on the same."""
+) -> tuple[list[Scored], float | None, str]:
+    """Score candidates on what the policy judges by; returns them, the parent's score on the same, and what."""
     how = "batch" if policy.judge == "none" and len(candidates) > 1 else policy.judge
     if how == "none":
-        return [Scored(c) for c in candidates], None
+        return [Scored(c) for c in candidates], None, how
     if how == "validation":
-        return [Scored(c, validate(session, state, c)) for c in candidates], None
+        return [Scored(c, validate(session, state, c)) for c in candidates], None, "validation split"
     scored = [Scored(c, run_trials(session, c, batch, "train", traced=False).mean_score) for c in candidates]
-    return scored, state.current_batch_score
+    return scored, state.current_batch_score, "training batch"
 
 
 # --- one update ---------------------------------------------------------------------------------------------
@@ -166,6 +166,25 @@ def _summarize_feedback(train: TrialBatch) -> str:
     return f"mean score {train.mean_score:g} over {len(train.outcomes)} trial(s); " + " | ".join(first)
 
 
+def _rejected(
+    parent: Artifact, scored: Sequence[Scored], kept: Artifact, update: int, judged_on: str
+) -> list[HistoryEntry]:
+    """History entries for scored candidates that were not kept: their score and the code they tried."""
+    entries = []
+    for candidate in scored:
+        if candidate.score is None or candidate.version == kept.version:
+            continue
+        changed = {
+            name: value for name, value in candidate.artifact.values().items() if value != parent.value(name)
+        }
+        tried = "\n".join(f"{name}:\n{value.strip()}" for name, value in changed.items())
+        summary = (
+            f"a proposal scored {candidate.score:g} on the {judged_on} and was rejected; it tried\n{tried}"
+        )
+        entries.append(HistoryEntry(update, candidate.score, summary, changed))
+    return entries
+
+
 def run_update(session: LoopSession, state: LoopState, policy: SearchPolicy, update: int) -> dict[str, Any]:
     config = session.config.loop
     batch = sample_batch(session, update)
@@ -182,13 +201,14 @@ def run_update(session: LoopSession, state: LoopState, policy: SearchPolicy, upd
     )
     proposals = propose(session, update, parent, evidences, policy.samples)
     candidates = candidates_of(session, parent, proposals)
-    scored, parent_score = judge(session, state, policy, batch, candidates)
+    scored, parent_score, judged_on = judge(session, state, policy, batch, candidates)
     if policy.judge == "validation":
         parent_score = validate(session, state, parent)
     decision = policy.decide(_search_state(state, update, parent_score), scored)
     state.current, state.beam = decision.current.artifact, decision.beam
     validation = _evaluate(session, state, policy, update)
     state.history.append(HistoryEntry(update, train.mean_score, _summarize_feedback(train), parent.values()))
+    state.history += _rejected(parent, scored, state.current, update, judged_on)
     return {
         "update": update,
         "batch": [item.id for item in batch],

@@ -10,7 +10,9 @@ before each serve. Both start by moving at random; the monolithic one reads
 Both parameters' descriptions state every fact (coordinates, sizes, what the actions do, when the ball is
 missing): the study is about structure, not about hidden information. The description is shown to the
 optimizer beside the code, and the code itself stays short, so a small model's reply fits its token limit.
-The numbers were measured on `ALE/Pong-v5` with frameskip 4.
+Both carry the same strategy hint, as the paper's Atari
+starting artifacts do (rich docstrings with geometry, action meanings and strategy hints). The numbers were
+measured on `ALE/Pong-v5` with frameskip 4.
 """
 
 from __future__ import annotations
@@ -23,7 +25,12 @@ _RETURNS = """\
     Returns:
         "UP" moves your paddle up the screen (its y decreases, by up to about 21 pixels per step), "DOWN"
         moves it down (its y increases), "NOOP" lets it coast to a stop (it slides a few pixels further).
-        Any other value is an error that ends the game."""
+        Any other value is an error that ends the game.
+
+    Strategy hint: because y grows downward, a ball whose centre has a LARGER y than your paddle's centre
+    is LOWER on the screen than the paddle (move DOWN to meet it), and a smaller y means higher (move UP).
+    Keeping your paddle's centre level with the ball's returns many balls; aiming for where the ball will
+    cross x=140 (from its motion and the wall bounces) returns more."""
 
 _SCREEN = """\
     Coordinates are screen pixels: the screen is 160 wide and 210 tall, x grows to the right and y grows
