@@ -99,5 +99,7 @@ class LoopSession:
     sandbox: Sandbox
     journal: Journal
     budget: BudgetTracker
+    task_llm: JournaledLLM | None = None
+    """The LLM the artifact itself calls (dataset tasks that prompt a model); journaled like the optimizer's."""
     clock: Callable[[], float] = time.monotonic
     progress: ProgressCallback = field(default=_ignore_progress)

@@ -75,7 +75,9 @@ def run_trials(
     ]
     if pending:
         session.budget.check_evaluations(len(pending))
-    context = TrialContext(sandbox=session.sandbox, task_llm=None, traced=traced, max_steps=max_steps)
+    context = TrialContext(
+        sandbox=session.sandbox, task_llm=session.task_llm, traced=traced, max_steps=max_steps
+    )
     workers = max(1, min(session.config.sandbox.workers, len(items)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="trial") as pool:
         futures = [

@@ -59,8 +59,13 @@ def execute(
     *,
     progress: ProgressCallback | None = None,
     clock: Callable[[], float] = time.monotonic,
+    task_llm: LLM | None = None,
 ) -> tuple[LoopResult, JournaledLLM]:
-    """Run the loop of `config` against `store` (fresh or resumed) with the given LLM and sandbox."""
+    """Run the loop of `config` against `store` (fresh or resumed) with the given LLMs and sandbox.
+
+    `llm` is the optimizer's; `task_llm`, if given, is the one the artifact calls (dataset tasks that prompt
+    a model). Both are budgeted and journaled.
+    """
     task = make_task(config.task.name, config.task.options)
     if config.task.start not in task.starting_artifacts():
         known = ", ".join(sorted(task.starting_artifacts()))
@@ -70,7 +75,8 @@ def execute(
     journal = Journal(store)
     budget = BudgetTracker(config.loop.budget, clock, spent_from_journal(journal))
     journaled = JournaledLLM(llm, journal, budget)
-    session = LoopSession(config, task, journaled, sandbox, journal, budget, clock)
+    journaled_task = JournaledLLM(task_llm, journal, budget, purpose="task") if task_llm is not None else None
+    session = LoopSession(config, task, journaled, sandbox, journal, budget, journaled_task, clock)
     if progress is not None:
         session.progress = progress
     result = run_loop(session)
@@ -94,8 +100,13 @@ def summary_of(config: RunConfig, result: LoopResult, spent: dict[str, float]) -
     }
 
 
-def _stack(config: RunConfig, env: Environment, progress_text: Callable[[str], None] | None) -> LLMStack:
-    return build_llm(config.llm, env, seed=config.seed, progress=progress_text)
+def _stacks(
+    config: RunConfig, env: Environment, progress_text: Callable[[str], None] | None
+) -> tuple[LLMStack, LLMStack]:
+    """The optimizer's LLM stack and the task's (the same settings unless `task_llm` is configured)."""
+    optimizer = build_llm(config.llm, env, seed=config.seed, progress=progress_text)
+    task = build_llm(config.task_llm or config.llm, env, seed=config.seed, progress=progress_text)
+    return optimizer, task
 
 
 def start_run(
@@ -107,11 +118,13 @@ def start_run(
 ) -> RunOutcome:
     """Create a run directory for `config` and run it."""
     make_task(config.task.name, config.task.options)  # fail on a bad task before creating anything
-    stack = _stack(config, env, progress_text)
+    stack, task_stack = _stacks(config, env, progress_text)
     run = RunDir.create(env.runs_dir, config.name, config, collect_provenance())
     with run:
         run.write_summary({"task": f"{config.task.name}:{config.task.start}"})
-        result, journaled = execute(config, run, stack.llm, sandbox_for(config, env), progress=progress)
+        result, journaled = execute(
+            config, run, stack.llm, sandbox_for(config, env), progress=progress, task_llm=task_stack.llm
+        )
     return RunOutcome(run.path, result, journaled.llm_seconds, journaled.tokens)
 
 
@@ -124,8 +137,10 @@ def resume_run(
 ) -> RunOutcome:
     """Continue a stopped run from its records; completed trials and LLM calls are not repeated."""
     config = validate_config(RunConfig, run.read_config(), str(run.path / "config.json"))
-    stack = _stack(config, env, progress_text)
+    stack, task_stack = _stacks(config, env, progress_text)
     with run:
         run.write_summary({"task": f"{config.task.name}:{config.task.start}"})
-        result, journaled = execute(config, run, stack.llm, sandbox_for(config, env), progress=progress)
+        result, journaled = execute(
+            config, run, stack.llm, sandbox_for(config, env), progress=progress, task_llm=task_stack.llm
+        )
     return RunOutcome(run.path, result, journaled.llm_seconds, journaled.tokens)

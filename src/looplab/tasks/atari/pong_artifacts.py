@@ -29,8 +29,10 @@ _RETURNS = """\
 
     Strategy hint: because y grows downward, a ball whose centre has a LARGER y than your paddle's centre
     is LOWER on the screen than the paddle (move DOWN to meet it), and a smaller y means higher (move UP).
-    Keeping your paddle's centre level with the ball's returns many balls; aiming for where the ball will
-    cross x=140 (from its motion and the wall bounces) returns more."""
+    UP and DOWN move the paddle up to about 21 px per step and it keeps sliding afterwards, so a paddle that
+    moves on every step overshoots and swings around the ball: return "NOOP" when the two centres are
+    within about 3 px. Keeping your paddle's centre level with the ball's returns many balls; aiming for
+    where the ball will cross x=140 (from its motion and the wall bounces) returns more."""
 
 _SCREEN = """\
     Coordinates are screen pixels: the screen is 160 wide and 210 tall, x grows to the right and y grows
