@@ -74,7 +74,7 @@ def test_a_trial_becomes_an_outcome_with_points_and_feedback(task: PongTask) -> 
     outcome = task.run_trial(start, task.items("train")[0], context)
     assert outcome.error is None and outcome.env_steps == 400
     assert outcome.score == outcome.metrics["points_won"] - outcome.metrics["points_lost"] < 0
-    assert outcome.feedback.startswith("Episode stopped at the 400-step cap at 0–")
+    assert outcome.feedback.startswith("Episode stopped at the 400-step cap at ")
     assert any(isinstance(step, TransitionStep) for step in outcome.trace.steps)
 
 

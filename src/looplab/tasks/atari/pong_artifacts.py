@@ -4,8 +4,9 @@ They differ in structure, not in skill. In `modular` the fixed wiring extracts t
 paddle from the objects, handles a missing ball itself (the paddle stays still), and asks the trainable
 `choose_action(ball_x, ball_y, ball_dy, paddle_y)` for a move. In `monolithic` one trainable function
 `act(objects)` gets the raw object dict and does everything, including noticing that the ball is absent
-before each serve. Both start by moving at random; the monolithic one reads
-`objects["Ball"]` first, as a first draft would, and so crashes as soon as the ball is off the screen.
+before each serve. Both start from the same weak first draft (follow the ball only once it is more than
+12 px from the paddle's top edge: it loses most points); the monolithic one reads `objects["Ball"]`
+first, as a first draft would, and so crashes as soon as the ball is off the screen.
 
 Both parameters' descriptions state every fact (coordinates, sizes, what the actions do, when the ball is
 missing): the study is about structure, not about hidden information. The description is shown to the
@@ -60,12 +61,14 @@ CHOOSE_ACTION_DOC = f"""\
 {_RETURNS}
 """
 
-CHOOSE_ACTION = '''import random
-
-
-def choose_action(ball_x, ball_y, ball_dy, paddle_y):
+CHOOSE_ACTION = '''def choose_action(ball_x, ball_y, ball_dy, paddle_y):
     """Return "UP", "DOWN" or "NOOP" for the next step (the parameter's description says how)."""
-    return random.choice(["UP", "DOWN"])
+    # First draft: follow the ball, but only once it is far from the paddle's top edge.
+    if ball_y > paddle_y + 12:
+        return "DOWN"
+    if ball_y < paddle_y - 12:
+        return "UP"
+    return "NOOP"
 '''
 
 ACT_DOC = f"""\
@@ -92,14 +95,16 @@ ACT_DOC = f"""\
 {_RETURNS}
 """
 
-ACT = '''import random
-
-
-def act(objects):
+ACT = '''def act(objects):
     """Return "UP", "DOWN" or "NOOP" for the next step (the parameter's description says how)."""
+    # First draft: follow the ball, but only once it is far from the paddle's top edge.
     ball = objects["Ball"]
     paddle = objects["Player"]
-    return random.choice(["UP", "DOWN"])
+    if ball["y"] > paddle["y"] + 12:
+        return "DOWN"
+    if ball["y"] < paddle["y"] - 12:
+        return "UP"
+    return "NOOP"
 '''
 
 MODULAR_WIRING = "pong:modular"
