@@ -23,7 +23,7 @@ $(VENV)/.installed-base: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,litellm,atari]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,litellm,atari,mlbench]'
 	$(BIN)/python -m pip install --quiet --no-deps $(OCATARI)
 	touch $@ $(VENV)/.installed-base
 

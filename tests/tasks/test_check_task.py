@@ -18,6 +18,10 @@ FAST_OPTIONS: dict[str, dict[str, object]] = {
     "bbeh": SMALL_SPLITS,
     "bbeh-mini": SMALL_SPLITS,
     "bbh": SMALL_SPLITS,
+    "spaceship-titanic": {"max_rows": 300},
+    "sklearn-diabetes": {},
+    "sklearn-breast-cancer": {},
+    "vectorize-conv": {"batch_size": 2, "image_size": 12},
     "pong": {"max_steps": 200, "eval_max_steps": 200},
 }
 

@@ -123,7 +123,8 @@ class ProcessSandbox:
     `python` must be an interpreter that can import looplab. `tmp_root` holds the jobs' working
     directories (default: the system's temporary directory). `host_env` is the environment to take PATH
     and OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE from (nothing else is passed on; None: a default PATH only).
-    `forbidden_read` lists paths (files or directories) no job may read, such as a task's answers.
+    `forbidden_read` lists paths (files or directories) no job may read, such as a task's answers; a job
+    adds its own in `SandboxJob.forbidden_read`.
     """
 
     def __init__(
@@ -192,7 +193,10 @@ class ProcessSandbox:
             "entrypoint": job.entrypoint,
             "payload": job.payload,
             "workdir": str(workdir),
-            "forbidden_read": list(self._forbidden_read),
+            "forbidden_read": [
+                *self._forbidden_read,
+                *(str(Path(path).resolve()) for path in job.forbidden_read),
+            ],
             "cpu_s": limits.cpu_s,
             "memory_mb": limits.memory_mb,
         }

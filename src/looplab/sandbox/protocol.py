@@ -67,6 +67,9 @@ class SandboxJob:
     limits: SandboxLimits = field(default_factory=SandboxLimits)
     files: Mapping[str, str] = field(default_factory=dict)
     """Files copied into the job's working directory: name in the workdir → source path on the host."""
+    forbidden_read: tuple[str, ...] = ()
+    """Paths (files or directories) this job's code may not read, such as a task's answers; added to the
+    sandbox's own `forbidden_read` list."""
 
 
 @dataclass(frozen=True, slots=True)

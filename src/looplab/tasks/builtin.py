@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from looplab.tasks.bigbench.task import make_bbeh_mini_task, make_bbeh_task, make_bbh_task
 from looplab.tasks.median import make_median_task
+from looplab.tasks.mlbench.entries import (
+    SKLEARN_BREAST_CANCER,
+    SKLEARN_DIABETES,
+    SPACESHIP_TITANIC,
+    VECTORIZE_CONV,
+)
 from looplab.tasks.protocol import Task
 from looplab.tasks.registry import TaskEntry, register
 
@@ -20,3 +27,28 @@ register(
     TaskEntry("median", "repair median(values) from test-case feedback (dataset, seconds)", make_median_task)
 )
 register(TaskEntry("pong", "Atari Pong, policy as code, object observations (episodic)", _pong, extra="atari"))
+register(
+    TaskEntry(
+        "bbeh",
+        "BIG-Bench Extra Hard, one of 23 tasks (option subtask); prompt + answer extractor, needs a task LLM",
+        make_bbeh_task,
+    )
+)
+register(
+    TaskEntry(
+        "bbeh-mini",
+        "BBEH mini: 460 examples of all 23 BBEH tasks as one dataset; needs a task LLM",
+        make_bbeh_mini_task,
+    )
+)
+register(
+    TaskEntry(
+        "bbh",
+        "BIG-Bench Hard, one of 27 files (option subtask); prompt + answer extractor, needs a task LLM",
+        make_bbh_task,
+    )
+)
+register(SPACESHIP_TITANIC)
+register(SKLEARN_DIABETES)
+register(SKLEARN_BREAST_CANCER)
+register(VECTORIZE_CONV)
