@@ -23,6 +23,7 @@ FAST_OPTIONS: dict[str, dict[str, object]] = {
     "sklearn-breast-cancer": {},
     "vectorize-conv": {"batch_size": 2, "image_size": 12},
     "pong": {"max_steps": 200, "eval_max_steps": 200},
+    "breakout": {"max_steps": 200, "eval_max_steps": 200},
 }
 
 

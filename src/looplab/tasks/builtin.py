@@ -23,10 +23,21 @@ def _pong(options: Mapping[str, Any]) -> Task:
     return make_pong_task(options)
 
 
+def _breakout(options: Mapping[str, Any]) -> Task:
+    from looplab.tasks.atari.breakout import make_breakout_task  # noqa: PLC0415 - needs the 'atari' extra
+
+    return make_breakout_task(options)
+
+
 register(
     TaskEntry("median", "repair median(values) from test-case feedback (dataset, seconds)", make_median_task)
 )
 register(TaskEntry("pong", "Atari Pong, policy as code, object observations (episodic)", _pong, extra="atari"))
+register(
+    TaskEntry(
+        "breakout", "Atari Breakout, policy as code, object observations (episodic)", _breakout, extra="atari"
+    )
+)
 register(
     TaskEntry(
         "bbeh",

@@ -82,15 +82,21 @@ def check_atari_installed() -> None:
     _ocatari_ram_dir()
 
 
-def load_ocatari_pong() -> ModuleType:
-    """OCAtari's Pong RAM extractor (`ocatari/ram/pong.py`), imported without `ocatari/__init__`."""
-    loaded = sys.modules.get(f"{_PRIVATE_PACKAGE}.pong")
+def load_ocatari_module(game: str) -> ModuleType:
+    """OCAtari's RAM extractor for one game (`ocatari/ram/<game>.py`), imported without `ocatari/__init__`."""
+    loaded = sys.modules.get(f"{_PRIVATE_PACKAGE}.{game}")
     if loaded is not None:
         return loaded
-    package = ModuleType(_PRIVATE_PACKAGE, "OCAtari's RAM extraction modules, without the rest of OCAtari.")
-    package.__path__ = [str(_ocatari_ram_dir())]
-    sys.modules[_PRIVATE_PACKAGE] = package
-    return importlib.import_module(f"{_PRIVATE_PACKAGE}.pong")
+    if _PRIVATE_PACKAGE not in sys.modules:
+        package = ModuleType(_PRIVATE_PACKAGE, "OCAtari's RAM extraction modules, without the rest of OCAtari.")
+        package.__path__ = [str(_ocatari_ram_dir())]
+        sys.modules[_PRIVATE_PACKAGE] = package
+    return importlib.import_module(f"{_PRIVATE_PACKAGE}.{game}")
+
+
+def load_ocatari_pong() -> ModuleType:
+    """OCAtari's Pong RAM extractor (`ocatari/ram/pong.py`), imported without `ocatari/__init__`."""
+    return load_ocatari_module("pong")
 
 
 def make_gym_env() -> Env[Any, Any]:
