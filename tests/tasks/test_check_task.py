@@ -24,6 +24,8 @@ FAST_OPTIONS: dict[str, dict[str, object]] = {
     "vectorize-conv": {"batch_size": 2, "image_size": 12},
     "pong": {"max_steps": 200, "eval_max_steps": 200},
     "breakout": {"max_steps": 200, "eval_max_steps": 200},
+    "freeway": {"max_steps": 200, "eval_max_steps": 200},
+    "asterix": {"max_steps": 200, "eval_max_steps": 200},
 }
 
 

@@ -29,6 +29,18 @@ def _breakout(options: Mapping[str, Any]) -> Task:
     return make_breakout_task(options)
 
 
+def _freeway(options: Mapping[str, Any]) -> Task:
+    from looplab.tasks.atari.freeway import make_freeway_task  # noqa: PLC0415 - needs the 'atari' extra
+
+    return make_freeway_task(options)
+
+
+def _asterix(options: Mapping[str, Any]) -> Task:
+    from looplab.tasks.atari.asterix import make_asterix_task  # noqa: PLC0415 - needs the 'atari' extra
+
+    return make_asterix_task(options)
+
+
 register(
     TaskEntry("median", "repair median(values) from test-case feedback (dataset, seconds)", make_median_task)
 )
@@ -36,6 +48,16 @@ register(TaskEntry("pong", "Atari Pong, policy as code, object observations (epi
 register(
     TaskEntry(
         "breakout", "Atari Breakout, policy as code, object observations (episodic)", _breakout, extra="atari"
+    )
+)
+register(
+    TaskEntry(
+        "freeway", "Atari Freeway, policy as code, object observations (episodic)", _freeway, extra="atari"
+    )
+)
+register(
+    TaskEntry(
+        "asterix", "Atari Asterix, policy as code, object observations (episodic)", _asterix, extra="atari"
     )
 )
 register(

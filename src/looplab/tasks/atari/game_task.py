@@ -73,7 +73,7 @@ def describe_episode(value: Mapping[str, Any]) -> str:
     """The feedback for one finished rollout: how the episode ended, the score, any error."""
     steps, score, lives_lost = value["steps"], value["score"], value["lives_lost"]
     if value["error"] is None and value["game_over"]:
-        return f"Game over after {steps} steps: all lives lost. Score {score:.0f}."
+        return f"Game over after {steps} steps. Score {score:.0f}."
     if value["error"] is None and lives_lost:
         return f"Episode ended at a lost life after {steps} steps. Score {score:.0f}."
     if value["error"] is None:

@@ -186,7 +186,7 @@ def episode_end_text(tally: Tally, crash: Crash | None, request: EpisodeRequest)
     if crash is not None:
         return f"The episode ended at step {tally.steps} when the policy failed. Score {tally.score:.0f}."
     if tally.game_over:
-        return f"Game over after {tally.steps} steps (all lives lost). Score {tally.score:.0f}."
+        return f"Game over after {tally.steps} steps. Score {tally.score:.0f}."
     if tally.steps < request.max_steps:
         return f"The episode ended at the first lost life, after {tally.steps} steps. Score {tally.score:.0f}."
     return f"The episode stopped at the {request.max_steps}-step cap. Score {tally.score:.0f}."
