@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import linecache
+import sys
 import traceback
 import types
 from collections.abc import Callable, Mapping
@@ -73,6 +74,14 @@ def _frames_worth_showing(error: BaseException) -> list[traceback.FrameSummary |
     return shown
 
 
+def _portable(text: str) -> str:
+    """`text` with this interpreter's install paths replaced by `<python>`, so that feedback (and so the
+    prompts built from it) is the same on every machine and a recorded reply cache replays anywhere."""
+    for prefix in sorted({sys.prefix, sys.base_prefix, sys.exec_prefix}, key=len, reverse=True):
+        text = text.replace(prefix, "<python>")
+    return text
+
+
 def error_info(error: BaseException, kind: ErrorKind = "exception", max_lines: int = 12) -> ErrorInfo:
     """Describe `error` for the optimizer: type, message, and the last `max_lines` lines of its traceback.
 
@@ -85,7 +94,7 @@ def error_info(error: BaseException, kind: ErrorKind = "exception", max_lines: i
     for item in shown:
         lines += [item] if isinstance(item, str) else traceback.format_list([item])
     lines += traceback.format_exception_only(type(error), error)
-    text_lines = "".join(lines).rstrip("\n").splitlines()
+    text_lines = _portable("".join(lines)).rstrip("\n").splitlines()
     return ErrorInfo(
         kind=kind,
         error_type=type(error).__name__,
