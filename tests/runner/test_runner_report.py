@@ -161,8 +161,9 @@ def test_markdown_has_a_row_per_group_with_n(sweep_dir: Path) -> None:
     assert "| group | n | update 0 | update 1 | update 2 |" in text
     assert "| size=1 | 2 | 0.300 ± 0.100 | 0.600 ± 0.200 | 0.700 ± 0.100 |" in text
     assert "| size=3 | 2 | 0.500 ± 0.000 | 0.600 ± 0.100 | 0.900 ± 0.000 (n=1) |" in text
-    assert "| size=1 | 2 | 0.600 ± 0.200 | 0.600 ± 0.100 | 35 ± 5 | 0.0200 ± 0.0100 | 3.0 ± 1.0 |" in text
-    assert "| size=3 | 2 | 0.900 ± 0.000 (n=1) | 1.000 ± 0.000 (n=1) |" in text
+    # Epochs are '-': these runs record no batches, and their task no training-set size.
+    assert "| size=1 | 2 | - | 0.600 ± 0.200 | 0.600 ± 0.100 | 35 ± 5 | 0.0200 ± 0.0100 | 3.0 ± 1.0 |" in text
+    assert "| size=3 | 2 | - | 0.900 ± 0.000 (n=1) | 1.000 ± 0.000 (n=1) |" in text
     assert "## Incomplete runs" in text and "`r-size3-seed1`" in text
     assert "4 run(s) in 2 group(s), 1 incomplete" in text
 
@@ -211,3 +212,19 @@ def test_labels() -> None:
         "1_2",
         "x",
     ]
+
+
+def test_current_validation_is_a_curve_of_its_own(tmp_path: Path) -> None:
+    config = load_config(RunConfig, None, ["name=current", "loop.batching.size=1"])
+    run = RunDir.create(tmp_path, config.name, config, collect_provenance(argv=["test"]))
+    with run:
+        run.append("run_started", {"key": "run_started", "task": "median", "start": "buggy", "version": "v0"})
+        for update, (current, best) in enumerate([(0.3, 0.5), (0.6, 0.6)], start=1):
+            run.append("update", {"update": update, "validation": current, "best_validation": best})
+        run.append("run_finished", {"start_validation": 0.5, "final_validation": 0.6, "updates": 2})
+    (record,) = collect_runs(tmp_path)
+    assert record.best_so_far == (0.5, 0.5, 0.6)
+    assert record.validation == (0.5, 0.3, 0.6)
+    text = render_markdown(aggregate(group_runs([record])))
+    after = text.split("## Current validation by update")[1]
+    assert "| all runs | 1 | 0.500 ± 0.000 | 0.300 ± 0.000 | 0.600 ± 0.000 |" in after

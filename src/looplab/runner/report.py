@@ -3,35 +3,56 @@
 
     collect_runs(dir) → group_runs(records) → aggregate(groups) → render_markdown(stats) / plots
 
-The summary per group: best-so-far validation at each update (update 0 is the starting artifact), final
+The summary per group: best-so-far and current validation at each update (update 0 is the starting
+artifact), the epochs the updates covered (updates × B / training items; `looplab.runner.epochs`), final
 validation, test score, LLM tokens and cost (from `llm_call` events), and wall time (from the last update's
-timing). The standard error is the sample standard deviation over √n; with n = 1 it is 0 and n says so.
-It only reads, through the same `RunDir` and event records the loop writes.
+timing). The standard error is the sample standard deviation over √n; with n = 1 it is 0 and n says so
+(`looplab.runner.stats`). Studies add sections of their own (`section_providers`). It only reads, through
+the same `RunDir` and event records the loop writes.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from looplab.errors import RunNotFoundError, StoreError
+from looplab.runner.epochs import batch_size, epochs_covered, format_epochs, train_item_count
 from looplab.runner.labels import display_value, flatten, short_keys
 from looplab.runner.plots import plot_best_so_far, plot_final_scores
+from looplab.runner.stats import MISSING, Stat, format_stat, markdown_table
 from looplab.store.atomic import atomic_write_text
 from looplab.store.events import EventRecord
 from looplab.store.run_dir import CONFIG_FILE, RunDir
+
+__all__ = [
+    "REPORT_FILE",
+    "GroupStats",
+    "ReportFiles",
+    "RunGroup",
+    "RunRecord",
+    "SectionProvider",
+    "Stat",
+    "aggregate",
+    "collect_runs",
+    "curve_columns",
+    "extra_sections",
+    "format_stat",
+    "group_runs",
+    "render_markdown",
+    "section_providers",
+    "write_report",
+]
 
 logger = logging.getLogger(__name__)
 
 REPORT_FILE = "report.md"
 _IGNORED_KEYS = frozenset({"seed", "name"})
-_MISSING = "-"
 _MAX_CURVE_COLUMNS = 11
 
 
@@ -54,6 +75,13 @@ class RunRecord:
     wall_s: float | None
     updates: int
     stop_reason: str | None
+    validation: tuple[float | None, ...] = ()
+    """The current artifact's validation score after each update (update 0: the start's)."""
+    batch_size: int = 1
+    train_items: int | None = None
+    """Training items n, when the run's records or task options say (see `looplab.runner.epochs`)."""
+    epochs: float | None = None
+    """Epochs covered: updates × batch size / training items (fractional when B does not divide n)."""
 
 
 @dataclass(frozen=True)
@@ -63,23 +91,6 @@ class RunGroup:
     label: str
     values: Mapping[str, Any]
     runs: tuple[RunRecord, ...]
-
-
-@dataclass(frozen=True)
-class Stat:
-    """Mean ± standard error of the `n` values that were there (None when n = 0)."""
-
-    mean: float | None
-    se: float | None
-    n: int
-
-    @classmethod
-    def of(cls, values: Iterable[float | None]) -> Stat:
-        present = [float(value) for value in values if value is not None]
-        if not present:
-            return cls(None, None, 0)
-        se = statistics.stdev(present) / math.sqrt(len(present)) if len(present) > 1 else 0.0
-        return cls(statistics.fmean(present), se, len(present))
 
 
 @dataclass(frozen=True)
@@ -97,6 +108,10 @@ class GroupStats:
     tokens: Stat
     cost_usd: Stat
     wall_s: Stat
+    validation: tuple[Stat, ...] = ()
+    """The current artifact's validation per update, carried forward like `best_so_far`."""
+    epochs: tuple[float | None, ...] = ()
+    """Each run's epochs covered (None where the number of training items is unknown)."""
 
 
 @dataclass(frozen=True)
@@ -134,8 +149,8 @@ def _start_validation(records: Sequence[EventRecord]) -> float | None:
     return statistics.fmean(present) if present else None
 
 
-def _curve(start: float | None, updates: Sequence[Mapping[str, Any]]) -> tuple[float | None, ...]:
-    by_update = {int(u["update"]): _number(u.get("best_validation")) for u in updates}
+def _curve(start: float | None, updates: Sequence[Mapping[str, Any]], field: str) -> tuple[float | None, ...]:
+    by_update = {int(u["update"]): _number(u.get(field)) for u in updates}
     last = max(by_update, default=0)
     return (start, *(by_update.get(update) for update in range(1, last + 1)))
 
@@ -148,20 +163,27 @@ def _record_of(run: RunDir) -> RunRecord:
     calls = [r.data for r in records if r.kind == "llm_call"]
     start = _number(finished.get("start_validation")) if finished else _start_validation(records)
     wall = _number(updates[-1].get("timing", {}).get("wall_s")) if updates else None
+    done = int(finished.get("updates", len(updates))) if finished else len(updates)
+    size = batch_size(config)
+    train_items = train_item_count(config, [[str(item) for item in u.get("batch", ())] for u in updates])
     return RunRecord(
         name=str(config.get("name", run.name)),
         path=run.path,
         status="finished" if finished is not None else "incomplete",
         config=config,
         summary=run.read_summary(),
-        best_so_far=_curve(start, updates),
+        best_so_far=_curve(start, updates, "best_validation"),
         final_validation=_number(finished.get("final_validation")) if finished else None,
         test_score=_number(finished.get("test_score")) if finished else None,
         tokens=sum(int(c.get("prompt_tokens", 0)) + int(c.get("completion_tokens", 0)) for c in calls),
         cost_usd=sum(float(c.get("cost_usd", 0.0)) for c in calls),
         wall_s=wall,
-        updates=int(finished.get("updates", len(updates))) if finished else len(updates),
+        updates=done,
         stop_reason=str(finished.get("stop_reason") or "") or None if finished else None,
+        validation=_curve(start, updates, "validation"),
+        batch_size=size,
+        train_items=train_items,
+        epochs=epochs_covered(done, size, train_items),
     )
 
 
@@ -194,7 +216,7 @@ def _varying_keys(configs: Sequence[Mapping[str, Any]]) -> list[str]:
         key
         for key in keys
         if key not in _IGNORED_KEYS
-        and len({json.dumps(config.get(key, _MISSING), sort_keys=True) for config in configs}) > 1
+        and len({json.dumps(config.get(key, MISSING), sort_keys=True) for config in configs}) > 1
     ]
 
 
@@ -210,7 +232,7 @@ def group_runs(records: Sequence[RunRecord]) -> list[RunGroup]:
     shorts = short_keys(varying)
     members: dict[str, list[int]] = {}
     for index, config in enumerate(flat):
-        members.setdefault(json.dumps([config.get(key, _MISSING) for key in varying]), []).append(index)
+        members.setdefault(json.dumps([config.get(key, MISSING) for key in varying]), []).append(index)
     groups: list[RunGroup] = []
     for key_text, indices in sorted(members.items(), key=lambda item: _sort_key(json.loads(item[0]))):
         values = dict(zip(varying, json.loads(key_text), strict=True))
@@ -219,13 +241,16 @@ def group_runs(records: Sequence[RunRecord]) -> list[RunGroup]:
     return groups
 
 
-def _curve_stats(runs: Sequence[RunRecord]) -> tuple[Stat, ...]:
-    length = max((len(run.best_so_far) for run in runs), default=0)
+def _curve_stats(
+    runs: Sequence[RunRecord], curve: Callable[[RunRecord], tuple[float | None, ...]]
+) -> tuple[Stat, ...]:
+    length = max((len(curve(run)) for run in runs), default=0)
 
     def at(run: RunRecord, update: int) -> float | None:
-        if update < len(run.best_so_far):
-            return run.best_so_far[update]
-        return run.best_so_far[-1] if run.status == "finished" and run.best_so_far else None
+        values = curve(run)
+        if update < len(values):
+            return values[update]
+        return values[-1] if run.status == "finished" and values else None
 
     return tuple(Stat.of(at(run, update) for run in runs) for update in range(length))
 
@@ -238,35 +263,20 @@ def aggregate(groups: Sequence[RunGroup]) -> list[GroupStats]:
             values=group.values,
             n=len(group.runs),
             incomplete=tuple(run for run in group.runs if run.status != "finished"),
-            best_so_far=_curve_stats(group.runs),
+            best_so_far=_curve_stats(group.runs, lambda run: run.best_so_far),
             final_validation=Stat.of(run.final_validation for run in group.runs),
             test=Stat.of(run.test_score for run in group.runs),
             tokens=Stat.of(run.tokens for run in group.runs),
             cost_usd=Stat.of(run.cost_usd for run in group.runs),
             wall_s=Stat.of(run.wall_s for run in group.runs),
+            validation=_curve_stats(group.runs, lambda run: run.validation),
+            epochs=tuple(run.epochs for run in group.runs),
         )
         for group in groups
     ]
 
 
 # --- markdown --------------------------------------------------------------------------------------------
-
-
-def format_stat(stat: Stat, digits: int, n: int) -> str:
-    """`mean ± SE`, with `(n=k)` when fewer than the group's `n` runs had a value; `-` when none had."""
-    if stat.mean is None or stat.se is None:
-        return _MISSING
-    text = f"{stat.mean:.{digits}f} ± {stat.se:.{digits}f}"
-    return text if stat.n == n else f"{text} (n={stat.n})"
-
-
-def _cell_text(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
-    return lines + ["| " + " | ".join(_cell_text(cell) for cell in row) + " |" for row in rows]
 
 
 def curve_columns(length: int) -> list[int]:
@@ -277,23 +287,16 @@ def curve_columns(length: int) -> list[int]:
     return sorted({round(step * last / (_MAX_CURVE_COLUMNS - 1)) for step in range(_MAX_CURVE_COLUMNS)})
 
 
-def _curve_section(stats: Sequence[GroupStats]) -> list[str]:
-    columns = curve_columns(max((len(group.best_so_far) for group in stats), default=0))
+def _curve_section(
+    stats: Sequence[GroupStats], curve: Callable[[GroupStats], tuple[Stat, ...]], title: str, note: str
+) -> list[str]:
+    columns = curve_columns(max((len(curve(group)) for group in stats), default=0))
     rows = [
         [group.label, str(group.n)]
-        + [
-            format_stat(group.best_so_far[u], 3, group.n) if u < len(group.best_so_far) else _MISSING
-            for u in columns
-        ]
+        + [format_stat(curve(group)[u], 3, group.n) if u < len(curve(group)) else MISSING for u in columns]
         for group in stats
     ]
-    return [
-        "## Best-so-far validation by update",
-        "",
-        "Update 0 is the starting artifact. A finished run that stopped early keeps its last best-so-far.",
-        "",
-        *_table(["group", "n", *(f"update {u}" for u in columns)], rows),
-    ]
+    return [title, "", note, "", *markdown_table(["group", "n", *(f"update {u}" for u in columns)], rows)]
 
 
 def _scores_section(stats: Sequence[GroupStats]) -> list[str]:
@@ -301,6 +304,7 @@ def _scores_section(stats: Sequence[GroupStats]) -> list[str]:
         [
             group.label,
             str(group.n),
+            format_epochs(group.epochs),
             format_stat(group.final_validation, 3, group.n),
             format_stat(group.test, 3, group.n),
             format_stat(group.tokens, 0, group.n),
@@ -309,12 +313,17 @@ def _scores_section(stats: Sequence[GroupStats]) -> list[str]:
         ]
         for group in stats
     ]
-    header = ["group", "n", "final validation", "test", "tokens", "cost (USD)", "wall (s)"]
-    return ["## Final scores and cost", "", *_table(header, rows)]
+    header = ["group", "n", "epochs", "final validation", "test", "tokens", "cost (USD)", "wall (s)"]
+    note = (
+        "Epochs: updates × batch size / training items, the passes over the training set the updates "
+        "drew (a batch that crosses an epoch's end continues in the next epoch's order); `-` where the "
+        "number of training items is unknown."
+    )
+    return ["## Final scores and cost", "", note, "", *markdown_table(header, rows)]
 
 
 def render_markdown(stats: Sequence[GroupStats], title: str = "looplab report") -> str:
-    """The report as markdown: a table of best-so-far curves and one of final scores and cost."""
+    """The report as markdown: tables of best-so-far and current validation curves, and of final scores."""
     runs = sum(group.n for group in stats)
     incomplete = [run for group in stats for run in group.incomplete]
     lines = [
@@ -324,7 +333,20 @@ def render_markdown(stats: Sequence[GroupStats], title: str = "looplab report") 
         "named; seeds and names are pooled. Cells are mean ± standard error (sample std / √n, 0 when n = 1) "
         "over the group's n runs; `(n=k)` marks a cell with fewer.",
         "",
-        *_curve_section(stats),
+        *_curve_section(
+            stats,
+            lambda group: group.best_so_far,
+            "## Best-so-far validation by update",
+            "Update 0 is the starting artifact. A finished run that stopped early keeps its last best-so-far.",
+        ),
+        "",
+        *_curve_section(
+            stats,
+            lambda group: group.validation,
+            "## Current validation by update",
+            "The validation score of the artifact the loop holds after each update (accepted or not, after "
+            "any revert); update 0 is the starting artifact. A run that stopped early keeps its last value.",
+        ),
         "",
         *_scores_section(stats),
     ]
@@ -334,6 +356,27 @@ def render_markdown(stats: Sequence[GroupStats], title: str = "looplab report") 
             f"- `{run.name}` ({run.path}): {run.updates} update(s), no run_finished" for run in incomplete
         ]
     return "\n".join(lines) + "\n"
+
+
+# --- sections that studies add ---------------------------------------------------------------------------
+
+SectionProvider = Callable[[Sequence[RunRecord]], str | None]
+"""One more section of the report, as markdown, from the runs; None when the runs are not what it is about."""
+
+
+def section_providers() -> tuple[SectionProvider, ...]:
+    """The study-specific sections, in the order they follow the standard tables."""
+    # Imported here: each provider's module imports this one.
+    from looplab.runner.accuracy import accuracy_section  # noqa: PLC0415
+    from looplab.runner.reachability_report import reachability_section  # noqa: PLC0415
+
+    return (accuracy_section, reachability_section)
+
+
+def extra_sections(records: Sequence[RunRecord]) -> str:
+    """The sections of the providers that apply, each after a blank line; empty when none does."""
+    texts = (provider(records) for provider in section_providers())
+    return "".join(f"\n{text}" for text in texts if text)
 
 
 def write_report(directory: Path, out: Path | None = None) -> ReportFiles:
@@ -349,6 +392,7 @@ def write_report(directory: Path, out: Path | None = None) -> ReportFiles:
         plot_final_scores(stats, target / "final_scores.png"),
     )
     images = "\n".join(f"![{plot.stem}]({plot.name})" for plot in plots)
-    markdown = render_markdown(stats, f"looplab report: {directory.name}") + "\n" + images + "\n"
+    markdown = render_markdown(stats, f"looplab report: {directory.name}") + extra_sections(records)
+    markdown += "\n" + images + "\n"
     atomic_write_text(target / REPORT_FILE, markdown)
     return ReportFiles(target / REPORT_FILE, plots, markdown)

@@ -7,6 +7,8 @@ It can be read from the final test Outcomes (their metrics carry the solution), 
 (its code is scanned; no metric), or straight from a run's event log. `summarize` groups them per task and
 start: how many runs, how many with a valid submission, the metric's mean ± standard error, and how many
 runs reached each model family and each feature step. `render_markdown` makes the table for a report.
+`explored_from_events` is wider than the final solution: every family and step a run named anywhere, in a
+trial's Outcome or in a proposal's code (`looplab report` counts these per start).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +28,13 @@ from looplab.tasks.protocol import Outcome
 METRICS = ("accuracy", "mae", "speedup")
 """The metric names an mlbench Outcome may carry (one per task)."""
 VECTORIZE_TASK = "vectorize-conv"
+TASK_METRICS = {
+    "spaceship-titanic": "accuracy",
+    "sklearn-diabetes": "mae",
+    "sklearn-breast-cancer": "accuracy",
+    VECTORIZE_TASK: "speedup",
+}
+"""Each mlbench task's metric. The task's score is the metric itself, except for `mae`: there it is -MAE."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +93,24 @@ def reached_from_events(log: EventLog) -> ReachedSolution | None:
     final = finished.get("final_version")
     outcomes = [Outcome.from_json(trial["outcome"]) for trial in trials if trial.get("version") == final]
     return reached_from_outcomes(str(started["task"]), str(started["start"]), outcomes)
+
+
+def explored_from_events(log: EventLog, read_artifact: Callable[[str], bytes]) -> Solution:
+    """Every family and feature step a run named: in any trial's Outcome, or in the code of any valid proposal.
+
+    `read_artifact` returns the stored content of a proposal's update by its id (`RunDir.get_artifact`).
+    A proposal counts even if it was never run: the optimizer reached it from this start.
+    """
+    started = next((record.data for record in log.records if record.kind == "run_started"), {})
+    scan = scan_vectorization if started.get("task") == VECTORIZE_TASK else scan_sources
+    solution = Solution()
+    for record in log.records:
+        if record.kind == "trial":
+            solution = solution.merged(solution_from_metrics(record.data["outcome"].get("metrics", {})))
+        elif record.kind == "proposal" and record.data.get("status") == "ok":
+            sources = [read_artifact(str(sha)).decode() for sha in record.data["updates"].values()]
+            solution = solution.merged(scan(sources))
+    return solution
 
 
 @dataclass(frozen=True)

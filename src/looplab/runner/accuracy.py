@@ -1,0 +1,274 @@
+"""Studies over tasks in a report: test accuracy per task and across tasks, and LLM use by role.
+
+When the runs of a report differ in `task.options.subtask` (a study over the tasks of a suite, like the
+BBEH batching sweep, `experiments/bbeh_batching.toml`), the report adds two tables whose rows are the
+settings of the other varying keys (the batch size B, say):
+
+- Test accuracy: one column per task, the runs' test score (the mean of the final artifact's 0/1 scores
+  on the test items), mean ± SE over seeds; then the micro average (correct over every test item of every
+  task) and the harmonic means of the per-task accuracies, plain and BBEH's (+0.01 per task; see
+  `looplab.tasks.bigbench.scoring`). Those three are computed per seed, across the tasks, and then
+  averaged over seeds; a seed without a finished run of every task has none (`(n=k)` says so).
+- LLM use by role (the optimizer, the task model the artifact calls): calls, tokens and cost from the
+  runs' `llm_call` events, summed over the tasks of a seed (finished or not: what was spent), mean ± SE
+  over seeds.
+
+Seeds are the runs' `seed`; two runs of one task and seed in one row (a directory holding two sweeps)
+count as two replicates. `accuracy_section` is a report section provider (`looplab.runner.report`): it
+returns None unless the runs vary the task. It reads the runs' events through `RunDir`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from looplab.errors import StoreError
+from looplab.runner.epochs import format_epochs
+from looplab.runner.labels import display_value, short_keys
+from looplab.runner.report import RunGroup, RunRecord, group_runs
+from looplab.runner.stats import MISSING, Stat, format_stat, markdown_table
+from looplab.store.events import EventRecord
+from looplab.store.run_dir import RunDir
+from looplab.tasks.bigbench.scoring import BBEH_HARMONIC_OFFSET, harmonic_mean
+
+logger = logging.getLogger(__name__)
+
+TITLE = "## Test accuracy by task"
+SUBTASK_KEY = "task.options.subtask"
+ROLES: tuple[str, ...] = ("optimizer", "task")
+"""The `purpose` of an `llm_call` event; records without one were the optimizer's (its default)."""
+
+
+@dataclass(frozen=True)
+class RoleUsage:
+    """What one LLM role used: calls (fresh or cached), tokens, and cost in US dollars (list price)."""
+
+    calls: int = 0
+    tokens: int = 0
+    cost_usd: float = 0.0
+
+    def __add__(self, other: RoleUsage) -> RoleUsage:
+        return RoleUsage(self.calls + other.calls, self.tokens + other.tokens, self.cost_usd + other.cost_usd)
+
+
+@dataclass(frozen=True)
+class RunAccuracy:
+    """What the section needs from one run: its test score, per-item test scores, and LLM use by role."""
+
+    test_score: float | None
+    test_scores: tuple[float, ...]
+    """The final artifact's score on each test item (empty when the run has no test trials)."""
+    usage: Mapping[str, RoleUsage]
+    epochs: float | None = None
+    """Epochs the run's updates covered (see `looplab.runner.epochs`)."""
+
+
+@dataclass(frozen=True)
+class StudyRow:
+    """One row: a setting of the varying keys other than the task, and its runs by replicate and task."""
+
+    label: str
+    replicates: Mapping[tuple[int, int], Mapping[str, RunAccuracy]]
+    """(seed, k) → task → run, where k counts repeated runs of one task and seed."""
+    cells: Mapping[str, Sequence[RunAccuracy]]
+    """Task → this row's runs of that task."""
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+
+def usage_by_role(calls: Iterable[Mapping[str, Any]]) -> dict[str, RoleUsage]:
+    """Calls, tokens and cost per `purpose` of a run's `llm_call` events."""
+    usage: dict[str, RoleUsage] = {}
+    for call in calls:
+        role = str(call.get("purpose", "optimizer"))
+        tokens = int(call.get("prompt_tokens", 0)) + int(call.get("completion_tokens", 0))
+        usage[role] = usage.get(role, RoleUsage()) + RoleUsage(1, tokens, float(call.get("cost_usd", 0.0)))
+    return usage
+
+
+def final_test_scores(records: Sequence[EventRecord], final_version: str) -> tuple[float, ...]:
+    """The scores of the final artifact's test trials, one per test item (empty if none was recorded)."""
+    scores: dict[str, float] = {}
+    for record in records:
+        data = record.data
+        if record.kind == "trial" and data.get("split") == "test" and data.get("version") == final_version:
+            score = data.get("outcome", {}).get("score")
+            if isinstance(score, int | float) and not isinstance(score, bool):
+                scores.setdefault(str(data.get("item")), float(score))
+    return tuple(scores.values())
+
+
+def read_run_accuracy(record: RunRecord) -> RunAccuracy:
+    """Test scores and LLM use of one run, from its events; `StoreError` if they cannot be read."""
+    records = RunDir.open(record.path).events().records
+    finished = next((r.data for r in reversed(records) if r.kind == "run_finished"), None)
+    final_version = finished.get("final_version") if finished else None
+    return RunAccuracy(
+        test_score=record.test_score,
+        test_scores=final_test_scores(records, str(final_version)) if final_version else (),
+        usage=usage_by_role(r.data for r in records if r.kind == "llm_call"),
+        epochs=record.epochs,
+    )
+
+
+# --- rows ------------------------------------------------------------------------------------------------
+
+
+def study_rows(groups: Sequence[RunGroup], runs: Mapping[str, RunAccuracy]) -> tuple[list[str], list[StudyRow]]:
+    """The tasks (in the report's group order) and a row per setting of the other varying keys.
+
+    `runs` maps each run's path (as text) to what was read from it.
+    """
+    tasks: list[str] = []
+    members: dict[str, list[RunGroup]] = {}
+    for group in groups:
+        task = display_value(group.values[SUBTASK_KEY])
+        if task not in tasks:
+            tasks.append(task)
+        others = {key: value for key, value in group.values.items() if key != SUBTASK_KEY}
+        members.setdefault(json.dumps(others, sort_keys=True), []).append(group)
+    return tasks, [_row(chosen, runs) for chosen in members.values()]
+
+
+def _row(groups: Sequence[RunGroup], runs: Mapping[str, RunAccuracy]) -> StudyRow:
+    others = {key: value for key, value in groups[0].values.items() if key != SUBTASK_KEY}
+    shorts = short_keys(others)
+    label = ", ".join(f"{shorts[key]}={display_value(value)}" for key, value in others.items())
+    replicates: dict[tuple[int, int], dict[str, RunAccuracy]] = {}
+    cells: dict[str, list[RunAccuracy]] = {}
+    for group in groups:
+        task = display_value(group.values[SUBTASK_KEY])
+        repeats: dict[int, int] = {}
+        for record in group.runs:
+            seed = int(record.config.get("seed", 0))
+            repeats[seed] = repeats.get(seed, -1) + 1
+            run = runs[str(record.path)]
+            replicates.setdefault((seed, repeats[seed]), {})[task] = run
+            cells.setdefault(task, []).append(run)
+    return StudyRow(label or "all runs", dict(sorted(replicates.items())), cells)
+
+
+@dataclass(frozen=True)
+class AcrossTasks:
+    """One replicate's accuracy across all the tasks of a study (None when a task has no test score)."""
+
+    micro_average: float | None
+    harmonic_mean: float | None
+    harmonic_mean_bbeh: float | None
+
+
+def across_tasks(runs: Mapping[str, RunAccuracy], tasks: Sequence[str]) -> AcrossTasks:
+    """Micro average and harmonic means over `tasks` of one replicate's runs."""
+    chosen = [runs[task] for task in tasks if task in runs]
+    accuracies = [run.test_score for run in chosen if run.test_score is not None]
+    if len(accuracies) < len(tasks):
+        return AcrossTasks(None, None, None)
+    items = [run.test_scores for run in chosen]
+    total = sum(len(scores) for scores in items)
+    micro = sum(sum(scores) for scores in items) / total if all(items) else None
+    return AcrossTasks(micro, harmonic_mean(accuracies), harmonic_mean(accuracies, BBEH_HARMONIC_OFFSET))
+
+
+# --- markdown --------------------------------------------------------------------------------------------
+
+
+def _accuracy_cells(row: StudyRow, tasks: Sequence[str]) -> list[str]:
+    n = len(row.replicates)
+    cells = []
+    for task in tasks:
+        runs = row.cells.get(task, ())
+        cells.append(format_stat(Stat.of(run.test_score for run in runs), 3, len(runs)) if runs else MISSING)
+    means = [across_tasks(runs, tasks) for runs in row.replicates.values()]
+    epochs = format_epochs([run.epochs for runs in row.cells.values() for run in runs])
+    return [
+        row.label,
+        str(n),
+        epochs,
+        *cells,
+        format_stat(Stat.of(m.micro_average for m in means), 3, n),
+        format_stat(Stat.of(m.harmonic_mean for m in means), 3, n),
+        format_stat(Stat.of(m.harmonic_mean_bbeh for m in means), 3, n),
+    ]
+
+
+def _usage_cells(row: StudyRow) -> list[str]:
+    n = len(row.replicates)
+    totals: list[dict[str, RoleUsage]] = []
+    for runs in row.replicates.values():
+        total: dict[str, RoleUsage] = {}
+        for run in runs.values():
+            for role, used in run.usage.items():
+                total[role] = total.get(role, RoleUsage()) + used
+        totals.append(total)
+    cells = [row.label, str(n)]
+    for role in ROLES:
+        per_seed = [total.get(role, RoleUsage()) for total in totals]
+        cells += [
+            format_stat(Stat.of(u.calls for u in per_seed), 0, n),
+            format_stat(Stat.of(u.tokens for u in per_seed), 0, n),
+            format_stat(Stat.of(u.cost_usd for u in per_seed), 4, n),
+        ]
+    return cells
+
+
+def render_section(tasks: Sequence[str], rows: Sequence[StudyRow]) -> str:
+    """The two tables as markdown: test accuracy by task and across tasks, and LLM use by role."""
+    accuracy_header = [
+        "setting",
+        "seeds",
+        "epochs",
+        *tasks,
+        "micro average",
+        "harmonic mean",
+        "harmonic mean (BBEH)",
+    ]
+    usage_header = ["setting", "seeds"] + [
+        f"{role} {what}" for role in ROLES for what in ("calls", "tokens", "cost (USD)")
+    ]
+    lines = [
+        TITLE,
+        "",
+        f"{len(tasks)} task(s) (`{SUBTASK_KEY}`). Epochs: updates × B / training items, over the row's "
+        "runs. A task's cell is its runs' test score (the mean of 0/1 over the test items), mean ± SE over "
+        "seeds. The micro average (correct over all test items of all tasks) and the harmonic means of the "
+        "task accuracies (plain: 0 when a task is at 0; BBEH: each accuracy + 0.01) are taken per seed "
+        "across the tasks, then mean ± SE over seeds; a seed lacking a task's test score has none.",
+        "",
+        *markdown_table(accuracy_header, [_accuracy_cells(row, tasks) for row in rows]),
+        "",
+        "## LLM use by role",
+        "",
+        "Calls, tokens and cost of the optimizer and of the task model (the one the artifact calls), from "
+        "the runs' `llm_call` events, summed over the tasks of a seed (unfinished runs included), mean ± SE "
+        "over seeds. A run records a repeated request once; a reply the cache answered counts, at the list "
+        "price of its tokens.",
+        "",
+        *markdown_table(usage_header, [_usage_cells(row) for row in rows]),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def accuracy_section(records: Sequence[RunRecord]) -> str | None:
+    """The report section provider: the study tables when the runs vary `task.options.subtask`, else None."""
+    if not _is_task_study(group_runs(records)):
+        return None
+    runs: dict[str, RunAccuracy] = {}
+    readable: list[RunRecord] = []
+    for record in records:
+        try:
+            runs[str(record.path)] = read_run_accuracy(record)
+        except StoreError as error:
+            logger.warning("Leaving %s out of the accuracy section: %s", record.path, error)
+            continue
+        readable.append(record)
+    groups = group_runs(readable)
+    return render_section(*study_rows(groups, runs)) if _is_task_study(groups) else None
+
+
+def _is_task_study(groups: Sequence[RunGroup]) -> bool:
+    return bool(groups) and all(SUBTASK_KEY in group.values for group in groups)
