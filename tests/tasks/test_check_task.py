@@ -26,6 +26,7 @@ FAST_OPTIONS: dict[str, dict[str, object]] = {
     "breakout": {"max_steps": 200, "eval_max_steps": 200},
     "freeway": {"max_steps": 200, "eval_max_steps": 200},
     "asterix": {"max_steps": 200, "eval_max_steps": 200},
+    "seaquest": {"max_steps": 200, "eval_max_steps": 200},
 }
 
 

@@ -41,6 +41,12 @@ def _asterix(options: Mapping[str, Any]) -> Task:
     return make_asterix_task(options)
 
 
+def _seaquest(options: Mapping[str, Any]) -> Task:
+    from looplab.tasks.atari.seaquest import make_seaquest_task  # noqa: PLC0415 - needs the 'atari' extra
+
+    return make_seaquest_task(options)
+
+
 register(
     TaskEntry("median", "repair median(values) from test-case feedback (dataset, seconds)", make_median_task)
 )
@@ -58,6 +64,11 @@ register(
 register(
     TaskEntry(
         "asterix", "Atari Asterix, policy as code, object observations (episodic)", _asterix, extra="atari"
+    )
+)
+register(
+    TaskEntry(
+        "seaquest", "Atari Seaquest, policy as code, object observations (episodic)", _seaquest, extra="atari"
     )
 )
 register(

@@ -39,6 +39,10 @@ class AtariGame:
     """The actions a policy may return, by name, with their ALE action ids."""
     fire_action_id: int | None = None
     """The ALE id of FIRE when the game needs it to serve (after a reset and after a lost life), else None."""
+    ram_as_ints: bool = False
+    """Hand the RAM to OCAtari as plain Python ints instead of numpy uint8. Some RAM modules (Seaquest's)
+    do 8-bit arithmetic that raises OverflowError under numpy 2; others (Freeway's) rely on uint8
+    wrap-around, so this is a per-game choice."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +111,10 @@ class GameEnv:
         for game_object in self._objects:
             if game_object:
                 game_object._save_prev()
-        self._ocatari._detect_objects_ram(self._objects, self._ale.getRAM(), False)
+        ram: Any = self._ale.getRAM()
+        if self.game.ram_as_ints:
+            ram = [int(value) for value in ram]
+        self._ocatari._detect_objects_ram(self._objects, ram, False)
 
     def objects(self) -> list[GameObject]:
         """The objects on screen now, as plain dicts, in OCAtari's order (absent objects are left out)."""
