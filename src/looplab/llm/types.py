@@ -64,6 +64,29 @@ class LLMRequest(_Frozen):
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
+    def openai_fields(self) -> dict[str, Any]:
+        """The request in the OpenAI chat-completions shape (without `model`), shared by the backends that
+        speak it: messages, max_tokens, temperature, and seed, stop and response_format when set."""
+        fields: dict[str, Any] = {
+            "messages": [message.model_dump() for message in self.messages],
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+        }
+        if self.effective_seed is not None:
+            fields["seed"] = self.effective_seed
+        if self.stop:
+            fields["stop"] = list(self.stop)
+        if self.response_format is not None:
+            fields["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": self.response_format.name,
+                    "schema": self.response_format.json_schema,
+                    "strict": True,
+                },
+            }
+        return fields
+
     def describe(self, width: int = 80) -> str:
         """A one-line description for error messages: sizes, settings and the start of the last message."""
         last = self.messages[-1].content.replace("\n", " ")

@@ -72,26 +72,11 @@ class LiteLLMBackend:
     def _arguments(self, request: LLMRequest) -> dict[str, Any]:
         arguments: dict[str, Any] = {
             "model": self._model,
-            "messages": [message.model_dump() for message in request.messages],
-            "max_tokens": request.max_tokens,
-            "temperature": request.temperature,
+            **request.openai_fields(),
             "timeout": self._timeout_s,
             "num_retries": 0,
             "drop_params": True,
         }
-        if request.effective_seed is not None:
-            arguments["seed"] = request.effective_seed
-        if request.stop:
-            arguments["stop"] = list(request.stop)
-        if request.response_format is not None:
-            arguments["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {
-                    "name": request.response_format.name,
-                    "schema": request.response_format.json_schema,
-                    "strict": True,
-                },
-            }
         if self._mock_response is not None:
             arguments["mock_response"] = self._mock_response
         return arguments

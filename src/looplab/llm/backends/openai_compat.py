@@ -96,26 +96,7 @@ class OpenAICompatLLM:
 
     def payload(self, request: LLMRequest) -> dict[str, Any]:
         """The JSON body sent for `request`."""
-        body: dict[str, Any] = {
-            "model": self._model,
-            "messages": [message.model_dump() for message in request.messages],
-            "max_tokens": request.max_tokens,
-            "temperature": request.temperature,
-        }
-        if request.effective_seed is not None:
-            body["seed"] = request.effective_seed
-        if request.stop:
-            body["stop"] = list(request.stop)
-        if request.response_format is not None:
-            body["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {
-                    "name": request.response_format.name,
-                    "schema": request.response_format.json_schema,
-                    "strict": True,
-                },
-            }
-        return body
+        return {"model": self._model, **request.openai_fields()}
 
     def _where(self) -> str:
         return f"{self._backend}:{self._model} at {self._url}"
