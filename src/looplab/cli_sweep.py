@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from looplab.config import Environment, RunConfig, SweepConfig, load_config
 from looplab.runner.report import write_report
-from looplab.runner.sweep import SWEEP_FILE, SweepProgress, expand_sweep, run_sweep
+from looplab.runner.sweep import SWEEP_FILE, SweepProgress, expand_sweep, resume_sweep, run_sweep
 
 _MAX_DESCRIPTION = 60
 
@@ -47,7 +47,11 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
     env = _environment(expand_sweep(config))
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
-        result = run_sweep(config, env, progress=SweepBar(progress, console))
+        bar = SweepBar(progress, console)
+        if args.resume is None:
+            result = run_sweep(config, env, progress=bar)
+        else:
+            result = resume_sweep(config, args.resume, env, progress=bar)
     console.print(f"sweep: {result.path}", highlight=False)
     if any(run.path is not None for run in result.runs):
         files = write_report(result.path)
@@ -74,6 +78,14 @@ def _report(args: argparse.Namespace, console: Console) -> int:
 def add_sweep_commands(commands: Any, add_config_arguments: Callable[..., None]) -> None:
     sweep = commands.add_parser("sweep", help="run a grid of settings × seeds, then report on it")
     add_config_arguments(sweep, required=True)
+    sweep.add_argument(
+        "--resume",
+        type=Path,
+        default=None,
+        metavar="SWEEP_DIR",
+        help="continue this stopped sweep (same CONFIG and --set): finished runs are kept, started ones "
+        "resumed, the rest started",
+    )
     sweep.set_defaults(handler=_sweep)
 
     report = commands.add_parser("report", help="summarize the runs under a directory: markdown and PNG plots")

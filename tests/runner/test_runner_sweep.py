@@ -12,16 +12,23 @@ from typing import Any
 import pytest
 
 from looplab.config import Environment, RunConfig, SweepConfig, load_config
-from looplab.errors import ConfigError, MissingExtraError
+from looplab.errors import ConfigError, MissingExtraError, StoreError
 from looplab.llm.backends.scripted import ScriptedLLM
 from looplab.llm.types import LLMRequest
 from looplab.runner.executors import Job, JobResult, RayExecutor, SweepLedger, SweepRun
 from looplab.runner.report import aggregate, collect_runs, group_runs
-from looplab.runner.run import RunOutcome, execute
-from looplab.runner.sweep import SWEEP_FILE, SweepProgress, expand_sweep, plan_sweep, run_sweep
+from looplab.runner.run import RunOutcome, continue_run, execute
+from looplab.runner.sweep import (
+    SWEEP_FILE,
+    SweepProgress,
+    expand_sweep,
+    plan_sweep,
+    resume_sweep,
+    run_sweep,
+)
 from looplab.sandbox.inprocess import InProcessSandbox
 from looplab.store.provenance import collect_provenance
-from looplab.store.run_dir import RunDir
+from looplab.store.run_dir import RunDir, find_named_run
 
 GOOD = """Sort, then average the middle two.
 
@@ -266,3 +273,74 @@ def test_ray_executor_schedules_every_run_and_records_failures(tmp_path: Path) -
     assert ray.submitted == ["med-seed0", "med-seed1"] and ray.shut_down
     assert [run.status for run in ledger.runs] == ["finished", "failed"]
     assert ledger.runs[0].path is not None and (sweep_dir / ledger.runs[0].path).is_dir()
+
+
+# --- resuming a sweep ------------------------------------------------------------------------------------
+
+
+def continue_scripted(config: RunConfig, env: Environment) -> RunOutcome:
+    """`continue_run` with a scripted LLM and an in-process sandbox: resume the run's directory, else start."""
+    path = find_named_run(env.runs_dir, config.name)
+    if path is None:
+        return scripted_run(config, env)
+    run = RunDir.open(path)
+    with run:
+        result, journaled = execute(
+            RunConfig.model_validate(run.read_config()), run, ScriptedLLM(good_median), InProcessSandbox()
+        )
+    return RunOutcome(run.path, result, journaled.llm_seconds, journaled.tokens)
+
+
+def crash_odd_seeds_midway(config: RunConfig, env: Environment) -> RunOutcome:
+    """Odd seeds die after their run directory and first events exist (a killed sweep, as far as it knows)."""
+    if config.seed % 2 == 0:
+        return scripted_run(config, env)
+    run = RunDir.create(env.runs_dir, config.name, config, collect_provenance(argv=["test"]))
+    with run:
+        run.append("run_started", {"note": "killed before any update"})
+    raise RuntimeError("killed")
+
+
+def test_resume_sweep_keeps_finished_runs_and_continues_the_rest(tmp_path: Path) -> None:
+    config = sweep_config("sweep.seeds=[0, 1, 2, 3]")
+    env = environment(tmp_path)
+    first = run_sweep(config, env, run_one=crash_odd_seeds_midway)
+    assert [run.status for run in first.runs] == ["finished", "failed", "finished", "failed"]
+    finished_events = (first.path / first.runs[0].path / "events.jsonl").read_bytes()  # type: ignore[operator]
+    started = {path.name for path in first.path.iterdir() if path.is_dir()}
+
+    calls: list[int] = []
+    reports: list[SweepProgress] = []
+
+    result = resume_sweep(config, first.path, env, progress=reports.append, run_one=continue_scripted)
+    calls.extend(report.changed.seed for report in reports if report.changed.status == "running")
+    assert calls == [1, 3]  # the finished runs are not run again
+    assert [run.status for run in result.runs] == ["finished"] * 4
+    assert {path.name for path in first.path.iterdir() if path.is_dir()} == started  # resumed in place
+    assert (first.path / first.runs[0].path / "events.jsonl").read_bytes() == finished_events  # type: ignore[operator]
+    record = read_sweep(first.path)
+    assert len(record["resumed"]) == 1 and all(run["error"] is None for run in record["runs"])
+    stats = aggregate(group_runs(collect_runs(first.path)))
+    assert [group.n for group in stats] == [4] and stats[0].final_validation.mean == 1.0
+
+
+def test_resume_sweep_refuses_a_config_that_plans_other_runs(tmp_path: Path) -> None:
+    env = environment(tmp_path)
+    first = run_sweep(sweep_config("sweep.seeds=[0, 1]"), env, run_one=scripted_run)
+    with pytest.raises(ConfigError, match="does not plan the runs recorded"):
+        resume_sweep(sweep_config("sweep.seeds=[0, 1, 2]"), first.path, env, run_one=scripted_run)
+    with pytest.raises(StoreError, match="not a sweep directory"):
+        resume_sweep(sweep_config("sweep.seeds=[0, 1]"), tmp_path, env, run_one=scripted_run)
+
+
+def test_continue_run_resumes_a_run_it_finds_and_starts_one_it_does_not(tmp_path: Path) -> None:
+    env = environment(tmp_path)
+    replay = ["llm.backend=replay", "llm.model=none"]  # an empty reply cache: any real LLM call would miss
+    done = load_config(RunConfig, None, [*TINY_MEDIAN, *replay, "name=done"])
+    scripted_run(done, env)
+    outcome = continue_run(done, env)  # a finished run is replayed from its journal: no LLM call
+    assert outcome.path is not None and outcome.path.parent == env.runs_dir
+    assert len([p for p in env.runs_dir.iterdir() if p.name.startswith("done-")]) == 1
+    fresh = continue_run(load_config(RunConfig, None, [*TINY_MEDIAN, *replay, "name=fresh"]), env)
+    assert fresh.path is not None and fresh.path.name.startswith("fresh-")  # not found, so started
+    assert "Replay miss" in (fresh.path / "events.jsonl").read_text(encoding="utf-8")  # a new run calls the LLM

@@ -25,7 +25,7 @@ from looplab.config import Environment, RunConfig, SweepSettings
 from looplab.errors import LooplabError, MissingExtraError
 from looplab.runner.run import RunOutcome
 from looplab.store.atomic import atomic_write_json
-from looplab.store.run_dir import RUN_SUFFIX, sanitize_run_name
+from looplab.store.run_dir import find_named_run
 
 logger = logging.getLogger(__name__)
 
@@ -101,13 +101,6 @@ def run_job(run_one: RunOne, config: RunConfig, env: Environment) -> JobResult:
 # --- the ledger ------------------------------------------------------------------------------------------
 
 
-def _run_dir_of(sweep_dir: Path, name: str) -> Path | None:
-    """The run directory `RunDir.create` made for `name` in the sweep directory, if any."""
-    wanted = sanitize_run_name(name)
-    matches = [p for p in sweep_dir.iterdir() if p.is_dir() and RUN_SUFFIX.sub("", p.name) == wanted]
-    return max(matches, default=None)
-
-
 class SweepLedger:
     """The state of a sweep's runs, kept in `sweep.json` (rewritten atomically on every change)."""
 
@@ -133,7 +126,7 @@ class SweepLedger:
 
     def ended(self, index: int, result: JobResult) -> None:
         run = self._runs[index]
-        path = Path(result.path) if result.path else _run_dir_of(self._path.parent, run.name)
+        path = Path(result.path) if result.path else find_named_run(self._path.parent, run.name)
         if path is not None and path.is_absolute() and path.is_relative_to(self._path.parent):
             path = path.relative_to(self._path.parent)
         self._set(

@@ -23,7 +23,7 @@ from looplab.session import JournaledLLM, LoopSession, ProgressCallback, spent_f
 from looplab.store.journal import Journal
 from looplab.store.protocol import RunStore
 from looplab.store.provenance import collect_provenance
-from looplab.store.run_dir import RunDir
+from looplab.store.run_dir import RunDir, find_named_run
 from looplab.tasks.registry import make_task
 
 
@@ -144,3 +144,15 @@ def resume_run(
             config, run, stack.llm, sandbox_for(config, env), progress=progress, task_llm=task_stack.llm
         )
     return RunOutcome(run.path, result, journaled.llm_seconds, journaled.tokens)
+
+
+def continue_run(config: RunConfig, env: Environment) -> RunOutcome:
+    """Resume the run of `config` in `env.runs_dir` if it has a directory there, else start it.
+
+    What `resume_sweep` does with each unfinished run of a sweep: a run found by its name (the newest
+    directory of that name) continues from its records, so nothing it completed is repeated.
+    """
+    path = find_named_run(env.runs_dir, config.name)
+    if path is None:
+        return start_run(config, env)
+    return resume_run(RunDir.open(path), env)

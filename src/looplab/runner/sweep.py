@@ -8,6 +8,9 @@
         <run name>-<stamp>-<hex>/     one run directory per run (see `looplab.store.run_dir`)
 
 A run that raises is recorded in `sweep.json` as failed, with its error text, and the sweep goes on.
+`resume_sweep` continues a stopped or killed sweep in its own directory: finished runs are kept, runs
+that had started are resumed from their records (no completed trial or LLM call is repeated), and runs
+that never started are started.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from looplab.config import (
 from looplab.errors import ConfigError, StoreError
 from looplab.runner.executors import Job, RunOne, SweepLedger, SweepProgress, SweepRun, executor_for
 from looplab.runner.labels import key_value_label, short_keys
-from looplab.runner.run import start_run
+from looplab.runner.run import continue_run, start_run
 from looplab.store.atomic import fsync_dir
 from looplab.store.run_dir import sanitize_run_name
 
@@ -47,6 +50,7 @@ __all__ = [
     "SweepRun",
     "expand_sweep",
     "plan_sweep",
+    "resume_sweep",
     "run_sweep",
 ]
 
@@ -236,5 +240,53 @@ def run_sweep(
     runs = [SweepRun(name=run.config.name, values=dict(run.values), seed=run.seed) for run in planned]
     ledger = SweepLedger(path / SWEEP_FILE, header, runs, progress)
     jobs = [Job(index, run.config) for index, run in enumerate(planned)]
+    executor(jobs, env.model_copy(update={"runs_dir": path}), run_one, ledger)
+    return SweepResult(path, ledger.runs)
+
+
+def _read_ledger(path: Path) -> tuple[dict[str, Any], list[SweepRun]]:
+    """The header and runs of an existing `sweep.json`, or a `StoreError` saying what is wrong."""
+    try:
+        data = json.loads((path / SWEEP_FILE).read_text(encoding="utf-8"))
+        header = {key: value for key, value in data.items() if key != "runs"}
+        return header, [SweepRun.model_validate(run) for run in data["runs"]]
+    except FileNotFoundError:
+        raise StoreError(f"{path} is not a sweep directory: it has no {SWEEP_FILE}.") from None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise StoreError(f"{path / SWEEP_FILE} is unreadable: {error}") from None
+
+
+def resume_sweep(
+    config: SweepConfig,
+    path: Path,
+    env: Environment,
+    *,
+    progress: Callable[[SweepProgress], None] | None = None,
+    run_one: RunOne = continue_run,
+) -> SweepResult:
+    """Continue the sweep in `path`, which `config` (the same file and overrides) started.
+
+    The config must plan exactly the runs `sweep.json` lists (same names, grid values and seeds), else a
+    `ConfigError` says which differ. Finished runs are kept as they are; every other run goes through
+    `run_one` (default `continue_run`: resume the run's directory if it has one, else start it), with
+    `sweep.workers` and the executor of `config`.
+    """
+    planned = plan_sweep(config)
+    executor = executor_for(config.sweep, run_one)
+    header, recorded = _read_ledger(path)
+    expected = [(run.config.name, dict(run.values), run.seed) for run in planned]
+    found = [(run.name, run.values, run.seed) for run in recorded]
+    if expected != found:
+        missing = sorted({name for name, _, _ in expected} ^ {name for name, _, _ in found}) or ["(values)"]
+        raise ConfigError(
+            f"The config does not plan the runs recorded in {path / SWEEP_FILE} (they differ in: "
+            f"{', '.join(missing[:5])}). Resume with the config file and --set overrides that started it."
+        )
+    runs = [
+        run if run.status == "finished" else run.model_copy(update={"status": "pending"}) for run in recorded
+    ]
+    header["resumed"] = [*header.get("resumed", []), datetime.now(tz=UTC).isoformat()]
+    ledger = SweepLedger(path / SWEEP_FILE, header, runs, progress)
+    jobs = [Job(index, run.config) for index, run in enumerate(planned) if runs[index].status != "finished"]
     executor(jobs, env.model_copy(update={"runs_dir": path}), run_one, ledger)
     return SweepResult(path, ledger.runs)

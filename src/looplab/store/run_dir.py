@@ -209,3 +209,10 @@ class RunDir:
 
     def __repr__(self) -> str:
         return f"RunDir({str(self._path)!r})"
+
+
+def find_named_run(directory: Path, name: str) -> Path | None:
+    """The newest run directory `RunDir.create` made for run name `name` in `directory`, if any."""
+    wanted = sanitize_run_name(name)
+    matches = [p for p in directory.iterdir() if p.is_dir() and RUN_SUFFIX.sub("", p.name) == wanted]
+    return max(matches, default=None)
