@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from looplab.budget import BudgetTracker, Spent
+from looplab.budget import BudgetTracker, Spent, check_target, resolve_target
 from looplab.config import BudgetConfig
-from looplab.errors import BudgetExhausted
+from looplab.errors import BudgetExhausted, TaskError
 
 
 class FakeClock:
@@ -53,3 +53,30 @@ def test_evaluations_are_checked_before_a_batch() -> None:
     budget.check_evaluations(2)
     with pytest.raises(BudgetExhausted, match="3 more needed"):
         budget.check_evaluations(3)
+
+
+class Scored:
+    """A task-like object with its own target score."""
+
+    name = "scored"
+
+    def __init__(self, target_score: object) -> None:
+        self.target_score = target_score
+
+
+def test_target_score_resolves_to_the_number_the_task_or_nothing() -> None:
+    assert resolve_target(BudgetConfig(target_score=-5.0), Scored(21.0)) == -5.0
+    assert resolve_target(BudgetConfig(target_score="task"), Scored(21)) == 21.0
+    assert resolve_target(BudgetConfig(target_score="task"), object()) is None
+    assert resolve_target(BudgetConfig(target_score="task"), Scored(None)) is None
+    assert resolve_target(BudgetConfig(), Scored(21.0)) is None
+    with pytest.raises(TaskError, match="'scored': target_score must be a number or None"):
+        resolve_target(BudgetConfig(target_score="task"), Scored("21"))
+
+
+def test_target_score_stops_once_reached() -> None:
+    check_target(None, 100.0)
+    check_target(1.0, None)
+    check_target(-10.0, -12.5)
+    with pytest.raises(BudgetExhausted, match=r"target score: validation reached -10 \(target -10\)"):
+        check_target(-10.0, -10.0)

@@ -292,7 +292,8 @@ def test_a_large_batch_fits_a_small_budget_and_keeps_parameters_and_outcomes(bud
     rendered = render_evidence(evidence, budget)
     assert rendered.estimated_tokens <= budget
     assert rendered.estimated_tokens == estimate_tokens("".join(rendered.sections.values()))
-    assert set(rendered.sections) == {"objective", "parameters", "frozen", "trials", "history", "constraints"}
+    keys = {"objective", "parameters", "frozen", "trials", "evaluation", "history", "constraints"}
+    assert set(rendered.sections) == keys
     assert POLICY in rendered.sections["parameters"]
     assert "keep the function name and signature" in rendered.sections["parameters"]
     for i in range(8):

@@ -1,8 +1,11 @@
-"""Budget: what a run may spend (updates, LLM calls, tokens, money, evaluations, wall time).
+"""Budget: what a run may spend (updates, LLM calls, tokens, money, evaluations, wall time), and when
+it has done enough (a target validation score).
 
 The tracker is checked *before* each LLM call and each update; when a limit is reached it raises
 `BudgetExhausted` with the reason, which the loop records as why the run stopped. Spending is counted
-from the same facts the run store records, so a resumed run continues from the spent amounts.
+from the same facts the run store records, so a resumed run continues from the spent amounts. The target
+score is checked before each update against the best validation score so far, which comes from recorded
+trials too, so a resumed run stops where the original did.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from looplab.config import BudgetConfig
-from looplab.errors import BudgetExhausted
+from looplab.errors import BudgetExhausted, TaskError
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,3 +114,26 @@ class BudgetTracker:
         spent = self.snapshot()
         if limit is not None and spent.evaluations + count > limit:
             raise BudgetExhausted(f"evaluations: used {spent.evaluations} of {limit}, {count} more needed")
+
+
+def resolve_target(config: BudgetConfig, task: object) -> float | None:
+    """The validation score that stops the run: `config.target_score`, or for 'task' the task's own.
+
+    A task states its own target in an optional `target_score` attribute (a number, or None for none);
+    a task without the attribute has no target, so 'task' then never stops the run early.
+    """
+    if config.target_score != "task":
+        return config.target_score
+    value = getattr(task, "target_score", None)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        name = getattr(task, "name", type(task).__name__)
+        raise TaskError(f"Task {name!r}: target_score must be a number or None, not {value!r}.")
+    return float(value)
+
+
+def check_target(target: float | None, best_validation: float | None) -> None:
+    """Raise `BudgetExhausted` once the best validation score reaches `target` (a stop, not a failure)."""
+    if target is not None and best_validation is not None and best_validation >= target:
+        raise BudgetExhausted(f"target score: validation reached {best_validation:g} (target {target:g})")

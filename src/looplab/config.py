@@ -217,6 +217,12 @@ class CreditHorizon(_Config):
     state_outcome: bool = Field(
         default=True, description="State the episode's aggregate outcome even when the trace is cut."
     )
+    state_evaluation: Literal["episodic", "always", "never"] = Field(
+        default="episodic",
+        description="State the latest validation result of the artifact being improved (its mean score "
+        "over the validation items, as recorded in the run) next to the trials: episodic: for episodic "
+        "tasks only; always: for every task; never: not at all (to study the trace alone).",
+    )
     history: int = Field(
         default=0, ge=0, description="How many past (artifact, feedback) pairs of this run are shown."
     )
@@ -279,6 +285,11 @@ class SearchConfig(_Config):
     revert_fraction: float = Field(
         default=0.8, description="greedy: an update 'drops' when its score is below fraction × best."
     )
+    revert_on_error: bool = Field(
+        default=False,
+        description="greedy, ensure_improvement, validate, best_of_n: when the validation of the current "
+        "artifact has an error, revert to the last artifact whose validation had none.",
+    )
 
 
 class BudgetConfig(_Config):
@@ -290,6 +301,11 @@ class BudgetConfig(_Config):
     max_cost_usd: float | None = Field(default=None, ge=0, description="Money spent on LLM calls.")
     max_evaluations: int | None = Field(default=None, ge=0, description="Trials run (episodes or examples).")
     max_wall_s: float | None = Field(default=None, gt=0, description="Wall-clock seconds of the run.")
+    target_score: float | Literal["task"] | None = Field(
+        default=None,
+        description="Stop once a validation score reaches this; 'task': the task's own target (its "
+        "`target_score`; a task without one sets no target); none: no target.",
+    )
 
 
 class EvaluationConfig(_Config):

@@ -1,7 +1,8 @@
 """Evidence builder: outcomes → `LearningEvidence` under the credit horizon and batching, → prompt sections.
 
 `build_evidence` applies the `CreditHorizon` (which feedback points excerpts end at, how many environment
-steps before each one, whether the aggregate outcome is stated, how much history) and the `Batching`
+steps before each one, whether the aggregate outcome and the latest evaluation are stated, how much
+history) and the `Batching`
 aggregation (concat: one evidence with all trials; summarize: one evidence, each trial reduced to score,
 feedback, error and statistics; per_trial: one evidence per trial). `render_evidence` turns one evidence
 into the sections an optimizer template fills, under a token budget, and records every cut in words.
@@ -23,7 +24,14 @@ from operator import attrgetter
 
 from looplab.artifact import Artifact, CodeParam, Param
 from looplab.config import Batching, CreditHorizon
-from looplab.evidence_types import HistoryEntry, LearningEvidence, ParamView, RenderedEvidence, TrialEvidence
+from looplab.evidence_types import (
+    Evaluation,
+    HistoryEntry,
+    LearningEvidence,
+    ParamView,
+    RenderedEvidence,
+    TrialEvidence,
+)
 from looplab.tasks.protocol import Outcome
 from looplab.trace import CallStep, ErrorStep, FeedbackStep, Trace, TraceStep, TransitionStep
 
@@ -33,7 +41,7 @@ CHARS_PER_TOKEN = 2.7
 HEAD_LINES = 2  # a middle cut keeps the excerpt's header and its first step line ...
 MIN_TAIL_LINES = 3  # ... and at least this many lines at its end, nearest the feedback point
 TRACEBACK_LINES = 4
-SECTION_KEYS = ("objective", "parameters", "frozen", "trials", "history", "constraints")
+SECTION_KEYS = ("objective", "parameters", "frozen", "trials", "evaluation", "history", "constraints")
 
 Window = tuple[int, int, FeedbackStep]
 """(first step, last step, feedback point), inclusive, in environment step numbers."""
@@ -159,14 +167,20 @@ def build_evidence(
     *,
     history: Sequence[HistoryEntry] = (),
     constraints: Sequence[str] = (),
+    evaluation: Evaluation | None = None,
 ) -> list[LearningEvidence]:
-    """The evidence of one update: one for concat and summarize, one per trial (B) for per_trial."""
+    """The evidence of one update: one for concat and summarize, one per trial (B) for per_trial.
+
+    `evaluation` is the latest validation of `artifact` (None: not validated yet); the horizon's
+    `state_evaluation` decides whether the evidence states it.
+    """
     trainable, frozen = param_views(artifact)
     shown_history = tuple(history[-horizon.history :]) if horizon.history else ()
     history_cuts = [f"history: showed the last {len(shown_history)} of {len(history)} past updates"]
     history_cuts = history_cuts if len(shown_history) < len(history) else []
     summarize = batching.aggregation == "summarize"
     built = [_trial_evidence(outcome, horizon, summarize) for outcome in outcomes]
+    stated = evaluation_sentence(evaluation) if evaluation and states_evaluation(horizon, evaluation) else None
 
     def evidence(group: Sequence[_TrialAndCuts]) -> LearningEvidence:
         trials = tuple(trial for trial, _ in group)
@@ -179,6 +193,7 @@ def build_evidence(
             constraints=tuple(constraints),
             batch_score=sum(t.score for t in trials) / len(trials) if trials else None,
             cuts=tuple(history_cuts + [cut for _, cuts in group for cut in cuts]),
+            evaluation=stated,
         )
 
     if batching.aggregation == "per_trial":
@@ -233,6 +248,22 @@ def outcome_sentence(outcome: Outcome) -> str:
     match = _SENTENCE_END.search(text)
     first = text[: match.end()] if match else text
     return f"{first} (score {outcome.score:g})" if first else f"Score {outcome.score:g}."
+
+
+def states_evaluation(horizon: CreditHorizon, evaluation: Evaluation) -> bool:
+    """Whether the horizon states `evaluation`: always, never, or only for an episodic task's episodes."""
+    if horizon.state_evaluation == "episodic":
+        return evaluation.episodic
+    return horizon.state_evaluation == "always"
+
+
+def evaluation_sentence(evaluation: Evaluation) -> str:
+    """The latest validation result in one sentence, stated whatever the horizon cut from the trace."""
+    when = "the starting version" if evaluation.update == 0 else f"validated after update {evaluation.update}"
+    unit = "episode" if evaluation.episodic else "item"
+    count = f"{evaluation.items} separate validation {unit}{'s' * (evaluation.items != 1)}"
+    errors = f"; {evaluation.errors} of them ended in an error" if evaluation.errors else ""
+    return f"Evaluation of the current version ({when}): mean score {evaluation.score:g} over {count}{errors}."
 
 
 def _tail(traceback_tail: str) -> str:
@@ -448,8 +479,9 @@ def render_evidence(evidence: LearningEvidence, token_budget: int) -> RenderedEv
 
     Cut order until it fits: the oldest history entries, then the middle of long excerpts (their start and
     their end, nearest the feedback point, stay), then whole excerpts, later trials first. The objective,
-    parameters, frozen context, each trial's outcome sentence, feedback and error, and the constraints are
-    never cut; if they alone exceed the budget, the cuts say so and the sections come back over budget.
+    parameters, frozen context, each trial's outcome sentence, feedback and error, the evaluation sentence
+    and the constraints are never cut; if they alone exceed the budget, the cuts say so and the sections
+    come back over budget.
     The builder's own cuts (the horizon's) come first in `cuts`.
     """
     limit = math.floor(token_budget * CHARS_PER_TOKEN)
@@ -459,6 +491,7 @@ def render_evidence(evidence: LearningEvidence, token_budget: int) -> RenderedEv
     sections["parameters"] = "\n\n".join(_param_block(view, True) for view in evidence.trainable)
     sections["frozen"] = "\n\n".join(_param_block(view, False) for view in evidence.frozen)
     sections["constraints"] = "\n".join(f"- {line}" for line in evidence.constraints)
+    sections["evaluation"] = evidence.evaluation or ""
     if (parameter_tokens := estimate_tokens(sections["parameters"])) > token_budget:
         cuts.append(
             f"parameters alone take {parameter_tokens} estimated tokens, over the budget of {token_budget}; "
@@ -481,7 +514,8 @@ def render_evidence(evidence: LearningEvidence, token_budget: int) -> RenderedEv
     if tokens > token_budget:
         cuts.append(
             f"still over the budget after every allowed cut: {tokens} estimated tokens for {token_budget} "
-            "(objective, parameters, frozen context, outcomes, feedback and constraints are never cut)"
+            "(objective, parameters, frozen context, outcomes, feedback, evaluation and constraints are never "
+            "cut)"
         )
     return RenderedEvidence(sections=sections, cuts=tuple(cuts), estimated_tokens=tokens)
 

@@ -51,6 +51,22 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Evaluation:
+    """The latest validation of the artifact an update improves, as the run recorded it."""
+
+    update: int
+    """The update during which it was validated (0: the starting artifact, before update 1)."""
+    score: float
+    """Mean validation score."""
+    items: int
+    """Validation items scored (episodes, for an episodic task)."""
+    errors: int = 0
+    """Items whose trial ended in an error."""
+    episodic: bool = False
+    """The items are episodes (the evidence says 'episodes' instead of 'items')."""
+
+
+@dataclass(frozen=True, slots=True)
 class LearningEvidence:
     """Everything one update is based on."""
 
@@ -63,14 +79,17 @@ class LearningEvidence:
     batch_score: float | None = None
     cuts: tuple[str, ...] = ()
     """What the builder left out (steps beyond the horizon, trials summarized), in words, for the record."""
+    evaluation: str | None = None
+    """The latest validation result of the artifact in one sentence (CreditHorizon.state_evaluation)."""
 
 
 @dataclass(frozen=True, slots=True)
 class RenderedEvidence:
     """Evidence turned into prompt sections under a token budget, and what had to be cut to fit.
 
-    Section keys: objective, parameters, frozen, trials, history, constraints. An optimizer template uses
-    the sections its style needs (opro, for one, shows history but no trace).
+    Section keys: objective, parameters, frozen, trials, evaluation, history, constraints (evaluation is
+    empty unless the evidence states one). An optimizer template uses the sections its style needs (opro,
+    for one, shows history but no trace).
     """
 
     sections: dict[str, str]

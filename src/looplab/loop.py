@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from looplab.artifact import Artifact
+from looplab.budget import check_target, resolve_target
 from looplab.errors import BudgetExhausted
 from looplab.evidence import build_evidence, render_evidence
-from looplab.evidence_types import HistoryEntry, LearningEvidence
+from looplab.evidence_types import Evaluation, HistoryEntry, LearningEvidence
 from looplab.optim.optimizer import make_optimizer
 from looplab.optim.proposal import Proposal
 from looplab.sampler import EpochSampler
@@ -33,9 +34,14 @@ class LoopState:
     current: Artifact
     best: Artifact
     start_version: str
+    update: int = 0
+    """The update in progress (0: before the first)."""
     best_validation: float | None = None
     current_batch_score: float | None = None
-    validation: dict[str, float] = field(default_factory=dict)
+    evaluations: dict[str, Evaluation] = field(default_factory=dict)
+    """The validation of each version scored so far (each is scored once per run), by version."""
+    last_clean: Artifact | None = None
+    """The artifact most recently validated (as the current one) without an error."""
     drops: int = 0
     beam: tuple[Scored, ...] = ()
     history: list[HistoryEntry] = field(default_factory=list)
@@ -77,10 +83,16 @@ def sample_batch(session: LoopSession, update: int) -> list[Any]:
 
 def validate(session: LoopSession, state: LoopState, artifact: Artifact) -> float:
     """Mean validation score of `artifact` (each version is scored once per run)."""
-    if artifact.version not in state.validation:
+    if artifact.version not in state.evaluations:
         batch = run_trials(session, artifact, session.task.items("validation"), "validation", traced=False)
-        state.validation[artifact.version] = batch.mean_score
-    return state.validation[artifact.version]
+        state.evaluations[artifact.version] = Evaluation(
+            update=state.update,
+            score=batch.mean_score,
+            items=len(batch.outcomes),
+            errors=batch.errors,
+            episodic=session.task.shape == "episodic",
+        )
+    return state.evaluations[artifact.version].score
 
 
 def propose(
@@ -92,15 +104,14 @@ def propose(
     results: list[Proposal | dict[str, Any]] = []
     for index, evidence in enumerate(evidences):
         rendered = render_evidence(evidence, config.prompt_token_budget)
-        session.journal.record(
-            "evidence",
-            f"evidence:{update}:{index}",
-            {
-                "update": update,
-                "estimated_tokens": rendered.estimated_tokens,
-                "cuts": list(rendered.cuts),
-            },
-        )
+        record: dict[str, Any] = {
+            "update": update,
+            "estimated_tokens": rendered.estimated_tokens,
+            "cuts": list(rendered.cuts),
+        }
+        if evidence.evaluation is not None:
+            record["evaluation"] = evidence.evaluation
+        session.journal.record("evidence", f"evidence:{update}:{index}", record)
         for sample in range(samples):
             key = f"proposal:{update}:{index}:{sample}"
             recorded = session.journal.get(key)
@@ -151,6 +162,8 @@ def judge(
 
 
 def _search_state(state: LoopState, update: int, current_score: float | None) -> SearchState:
+    evaluation = state.evaluations.get(state.current.version)
+    clean = state.last_clean
     return SearchState(
         update=update,
         current=Scored(state.current, current_score),
@@ -158,6 +171,8 @@ def _search_state(state: LoopState, update: int, current_score: float | None) ->
         best_validation=state.best_validation,
         drops=state.drops,
         beam=state.beam,
+        current_errors=evaluation.errors if evaluation is not None else 0,
+        last_clean=None if clean is None else Scored(clean, state.evaluations[clean.version].score),
     )
 
 
@@ -187,6 +202,7 @@ def _rejected(
 
 def run_update(session: LoopSession, state: LoopState, policy: SearchPolicy, update: int) -> dict[str, Any]:
     config = session.config.loop
+    state.update = update
     batch = sample_batch(session, update)
     parent = policy.parent(_search_state(state, update, None)).artifact
     train = run_trials(session, parent, batch, "train", traced=True)
@@ -198,6 +214,7 @@ def run_update(session: LoopSession, state: LoopState, policy: SearchPolicy, upd
         config.credit_horizon,
         config.batching,
         history=state.history,
+        evaluation=state.evaluations.get(parent.version),
     )
     proposals = propose(session, update, parent, evidences, policy.samples)
     candidates = candidates_of(session, parent, proposals)
@@ -232,6 +249,8 @@ def _evaluate(session: LoopSession, state: LoopState, policy: SearchPolicy, upda
     score = validate(session, state, state.current)
     if state.best_validation is None or score > state.best_validation:
         state.best, state.best_validation = state.current, score
+    if not state.evaluations[state.current.version].errors:
+        state.last_clean = state.current
     drops, revert = policy.after_validation(_search_state(state, update, score), score)
     state.drops = drops
     if revert is not None:
@@ -258,9 +277,16 @@ def start(session: LoopSession) -> LoopState:
     if session.config.loop.evaluation.validation_every:
         score = validate(session, state, artifact)
         state.best_validation = score
+        if not state.evaluations[artifact.version].errors:
+            state.last_clean = artifact
         state.curve.append({"update": 0, "validation": score, "best": score})
     session.progress("start", {"version": artifact.version, "validation": state.best_validation})
     return state
+
+
+def _score_of(state: LoopState, version: str) -> float | None:
+    evaluation = state.evaluations.get(version)
+    return evaluation.score if evaluation is not None else None
 
 
 def finish(session: LoopSession, state: LoopState) -> LoopResult:
@@ -273,8 +299,8 @@ def finish(session: LoopSession, state: LoopState) -> LoopResult:
             session.journal.record("test_skipped", "test_skipped", {"reason": stop.reason})
     result = LoopResult(
         final=final,
-        start_validation=state.validation.get(state.start_version),
-        final_validation=state.validation.get(final.version),
+        start_validation=_score_of(state, state.start_version),
+        final_validation=_score_of(state, final.version),
         test_score=test_score,
         stop_reason=state.stop_reason,
         curve=tuple(state.curve),
@@ -297,14 +323,16 @@ def finish(session: LoopSession, state: LoopState) -> LoopResult:
 
 
 def run_loop(session: LoopSession) -> LoopResult:
-    """Run (or resume) the loop of `session.config` until its budget stops it."""
+    """Run (or resume) the loop of `session.config` until its budget (or its target score) stops it."""
     policy = make_policy(session.config.loop.search)
+    target = resolve_target(session.config.loop.budget, session.task)
     state = start(session)
     update = 0
     while True:
         update += 1
         key = f"update:{update}"
         try:
+            check_target(target, state.best_validation)
             if key not in session.journal:
                 session.budget.check_update()
             record = run_update(session, state, policy, update)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from looplab.artifact import Artifact, TextParam
 from looplab.config import SearchConfig
 from looplab.search.greedy import Greedy, is_drop
-from looplab.search.protocol import Scored, SearchState
+from looplab.search.protocol import Revert, Scored, SearchState
 from looplab.search.registry import make_policy
 
 
@@ -77,3 +79,27 @@ def test_beam_keeps_the_width_best_and_rotates_parents() -> None:
     second = policy.decide(after, [Scored(art("b"), 0.1)])
     assert [s.score for s in second.beam] == [0.5, 0.2] and not second.accepted
     assert policy.parent(SearchState(3, first.current, first.current, 0.5, 0, first.beam)) == first.beam[1]
+
+
+def test_revert_on_error_goes_back_to_the_last_error_free_artifact() -> None:
+    clean, crashed = Scored(art("clean"), 0.4), Scored(art("crashed"), 0.9)
+    erring = replace(state(crashed), current_errors=2, last_clean=clean)
+    for name in ("greedy", "ensure_improvement", "validate", "best_of_n"):
+        policy = make_policy(SearchConfig.model_validate({"policy": name, "revert_on_error": True}))
+        drops, revert = policy.after_validation(erring, 0.9)
+        assert revert is not None and revert.to == clean and drops == 0, name
+        assert "2 item(s) with an error" in revert.reason and "(validation 0.4)" in revert.reason
+        assert policy.after_validation(replace(erring, current_errors=0), 0.9) == (0, None), name
+        assert policy.after_validation(replace(erring, last_clean=None), 0.9)[1] is None, name
+        off = make_policy(SearchConfig.model_validate({"policy": name}))
+        assert off.after_validation(erring, 0.9)[1] is None, name
+
+
+def test_greedy_checks_errors_before_drops() -> None:
+    policy = Greedy(revert_after=1, revert_on_error=True)
+    best, clean, crashed = Scored(art("best"), 10.0), Scored(art("clean"), 6.0), Scored(art("x"), 1.0)
+    erring = replace(state(crashed, best, drops=3), current_errors=1, last_clean=clean)
+    revert = policy.after_validation(erring, 1.0)[1]
+    assert isinstance(revert, Revert) and revert.to == clean and "error-free" in revert.reason
+    drop = policy.after_validation(replace(erring, current_errors=0), 1.0)[1]
+    assert drop is not None and drop.to == best

@@ -14,7 +14,7 @@ from looplab.evidence_types import LearningEvidence, RenderedEvidence
 from looplab.llm.types import Message
 from looplab.optim.templates import PromptTemplate, ReplyFormat, load_template
 
-SECTIONS = ("objective", "parameters", "frozen", "trials", "history", "constraints")
+SECTIONS = ("objective", "parameters", "frozen", "trials", "evaluation", "history", "constraints")
 FEEDBACK_CHARS = 600
 """Longest feedback text per trial in the `{feedback}` section (the rendered sections have their own budget)."""
 

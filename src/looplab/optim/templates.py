@@ -38,6 +38,7 @@ PLACEHOLDERS: frozenset[str] = frozenset(
         "parameters",
         "frozen",
         "trials",
+        "evaluation",
         "history",
         "constraints",
         # filled by the optimizer from the evidence and the artifact

@@ -1,11 +1,23 @@
-"""greedy: take every valid proposal; revert to the best after a sustained drop in validation score."""
+"""greedy: take every valid proposal; revert to the best after a sustained drop in validation score.
+
+With `revert_on_error`, a validation with errors sends it back to the last error-free artifact first.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from looplab.search.protocol import Decision, Judge, Revert, Scored, SearchState, best_of, no_candidates
+from looplab.search.protocol import (
+    Decision,
+    Judge,
+    Revert,
+    Scored,
+    SearchState,
+    best_of,
+    no_candidates,
+    revert_on_error,
+)
 
 
 def is_drop(score: float, best: float, fraction: float) -> bool:
@@ -17,6 +29,7 @@ def is_drop(score: float, best: float, fraction: float) -> bool:
 class Greedy:
     revert_after: int = 5
     revert_fraction: float = 0.8
+    revert_on_error: bool = False
     name: str = "greedy"
     samples: int = 1
     judge: Judge = "none"
@@ -31,6 +44,8 @@ class Greedy:
         return Decision(current=chosen, accepted=True, reason="greedy: valid proposal taken")
 
     def after_validation(self, state: SearchState, score: float) -> tuple[int, Revert | None]:
+        if self.revert_on_error and (revert := revert_on_error(state)) is not None:
+            return 0, revert
         if state.best_validation is None or not is_drop(score, state.best_validation, self.revert_fraction):
             return 0, None
         drops = state.drops + 1

@@ -2,7 +2,8 @@
 
 A policy says how many proposals it wants per evidence (`samples`), what candidates are scored on
 (`judge`: nothing, the same training batch, or the validation split), and which artifact the next update
-starts from (`decide`). After the loop validates the current artifact, `after_validation` may revert it.
+starts from (`decide`). After the loop validates the current artifact, `after_validation` may revert it:
+after a sustained drop (greedy) or, with `SearchConfig.revert_on_error`, after a validation with errors.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ class SearchState:
     best_validation: float | None
     drops: int = 0
     beam: tuple[Scored, ...] = ()
+    current_errors: int = 0
+    """Validation items of the current artifact whose trial ended in an error (0 before validation)."""
+    last_clean: Scored | None = None
+    """The artifact most recently validated without an error, with its validation score (None: none yet)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +57,10 @@ class Decision:
 
 @dataclass(frozen=True, slots=True)
 class Revert:
-    """After validation: go back to the best artifact (greedy's guard against a sustained drop)."""
+    """After validation: go back to an earlier artifact.
+
+    Greedy goes back to the best after a sustained drop; `revert_on_error`, to the last error-free one.
+    """
 
     to: Scored
     reason: str
@@ -84,6 +92,22 @@ class SearchPolicy(Protocol):
 def best_of(candidates: Sequence[Scored]) -> Scored:
     """The highest-scored candidate (unscored ones count as worst; ties go to the earliest)."""
     return max(candidates, key=lambda c: float("-inf") if c.score is None else c.score)
+
+
+def revert_on_error(state: SearchState) -> Revert | None:
+    """Back to the last error-free artifact when the current one's validation had errors.
+
+    None when the validation was clean, or when no artifact validated without errors to go back to.
+    """
+    clean = state.last_clean
+    if not state.current_errors or clean is None or clean.version == state.current.version:
+        return None
+    score = "" if clean.score is None else f" (validation {clean.score:g})"
+    reason = (
+        f"the validation of {state.current.version[:12]} had {state.current_errors} item(s) with an error; "
+        f"reverting to the last error-free artifact {clean.version[:12]}{score}"
+    )
+    return Revert(to=clean, reason=reason)
 
 
 def no_candidates(state: SearchState) -> Decision:

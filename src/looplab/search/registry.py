@@ -10,12 +10,13 @@ from looplab.search.simple import BestOfN, EnsureImprovement, Validate
 
 
 def make_policy(config: SearchConfig) -> SearchPolicy:
+    on_error = config.revert_on_error
     if config.policy == "greedy":
-        return Greedy(revert_after=config.revert_after, revert_fraction=config.revert_fraction)
+        return Greedy(config.revert_after, config.revert_fraction, revert_on_error=on_error)
     if config.policy == "ensure_improvement":
-        return EnsureImprovement()
+        return EnsureImprovement(revert_on_error=on_error)
     if config.policy == "validate":
-        return Validate()
+        return Validate(revert_on_error=on_error)
     if config.policy == "best_of_n":
-        return BestOfN(samples=config.n)
+        return BestOfN(samples=config.n, revert_on_error=on_error)
     return Beam(width=config.n)

@@ -1,24 +1,39 @@
-"""ensure_improvement, validate and best_of_n: policies that keep a candidate only on a comparison."""
+"""ensure_improvement, validate and best_of_n: policies that keep a candidate only on a comparison.
+
+None reverts after a drop (a kept candidate never scored worse on what it was judged by); with
+`revert_on_error`, a validation with errors sends each back to the last error-free artifact.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from looplab.search.protocol import Decision, Judge, Revert, Scored, SearchState, best_of, no_candidates
+from looplab.search.protocol import (
+    Decision,
+    Judge,
+    Revert,
+    Scored,
+    SearchState,
+    best_of,
+    no_candidates,
+    revert_on_error,
+)
 
 
 @dataclass(frozen=True)
-class _NoRevert:
+class _RevertOnErrorOnly:
+    revert_on_error: bool = False
+
     def parent(self, state: SearchState) -> Scored:
         return state.current
 
     def after_validation(self, state: SearchState, score: float) -> tuple[int, Revert | None]:
-        return 0, None
+        return 0, revert_on_error(state) if self.revert_on_error else None
 
 
 @dataclass(frozen=True)
-class EnsureImprovement(_NoRevert):
+class EnsureImprovement(_RevertOnErrorOnly):
     """Re-score the candidate on the same batch; keep it only if it is not worse than the current one."""
 
     name: str = "ensure_improvement"
@@ -36,7 +51,7 @@ class EnsureImprovement(_NoRevert):
 
 
 @dataclass(frozen=True)
-class Validate(_NoRevert):
+class Validate(_RevertOnErrorOnly):
     """Score the candidate on the validation split; keep it only if the validation score rises."""
 
     name: str = "validate"
@@ -54,7 +69,7 @@ class Validate(_NoRevert):
 
 
 @dataclass(frozen=True)
-class BestOfN(_NoRevert):
+class BestOfN(_RevertOnErrorOnly):
     """Ask for n proposals, score each on the batch, take the best."""
 
     samples: int = 2

@@ -90,7 +90,12 @@ class TrialContext:
 
 
 class Task(Protocol):
-    """A task: starting artifacts, items per split, and one way to run a trial."""
+    """A task: starting artifacts, items per split, and one way to run a trial.
+
+    A task may also have an optional attribute `target_score: float | None`, the validation score at
+    which its study counts as solved; `loop.budget.target_score = "task"` stops a run there. It is not a
+    member of this protocol, so tasks without it still conform; the loop reads it with `getattr`.
+    """
 
     @property
     def name(self) -> str: ...
