@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pkgutil
+
 import pytest
 
 from looplab.config import Environment
 from looplab.llm.backends.scripted import ScriptedLLM
 from looplab.sandbox.process import ProcessSandbox
+from looplab.tasks.atari import games
 from looplab.tasks.check import check_task
 from looplab.tasks.protocol import TrialContext
 from looplab.tasks.registry import entries, make_task
@@ -23,10 +26,12 @@ FAST_OPTIONS: dict[str, dict[str, object]] = {
     "sklearn-breast-cancer": {},
     "vectorize-conv": {"batch_size": 2, "image_size": 12},
     "pong": {"max_steps": 200, "eval_max_steps": 200},
-    "breakout": {"max_steps": 200, "eval_max_steps": 200},
-    "freeway": {"max_steps": 200, "eval_max_steps": 200},
-    "asterix": {"max_steps": 200, "eval_max_steps": 200},
-    "seaquest": {"max_steps": 200, "eval_max_steps": 200},
+    # Every game module of `looplab.tasks.atari.games` is a task of the same name (registered by discovery).
+    **{
+        module.name: {"max_steps": 200, "eval_max_steps": 200}
+        for module in pkgutil.iter_modules(games.__path__)
+        if not module.name.startswith("_")
+    },
 }
 
 

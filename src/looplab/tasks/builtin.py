@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Mapping
 from typing import Any
 
+from looplab.tasks.atari import games
 from looplab.tasks.bigbench.task import make_bbeh_mini_task, make_bbeh_task, make_bbh_task
 from looplab.tasks.median import make_median_task
 from looplab.tasks.mlbench.entries import (
@@ -14,7 +17,7 @@ from looplab.tasks.mlbench.entries import (
     VECTORIZE_CONV,
 )
 from looplab.tasks.protocol import Task
-from looplab.tasks.registry import TaskEntry, register
+from looplab.tasks.registry import TaskEntry, TaskFactory, register
 
 
 def _pong(options: Mapping[str, Any]) -> Task:
@@ -23,54 +26,33 @@ def _pong(options: Mapping[str, Any]) -> Task:
     return make_pong_task(options)
 
 
-def _breakout(options: Mapping[str, Any]) -> Task:
-    from looplab.tasks.atari.breakout import make_breakout_task  # noqa: PLC0415 - needs the 'atari' extra
+def _game_factory(module_name: str) -> TaskFactory:
+    """A factory that imports the game's module only when the task is built (it needs the 'atari' extra)."""
 
-    return make_breakout_task(options)
+    def factory(options: Mapping[str, Any]) -> Task:
+        from looplab.tasks.atari.game_task import make_game_task  # noqa: PLC0415 - needs the 'atari' extra
 
+        module = importlib.import_module(f"{games.__name__}.{module_name}")
+        return make_game_task(module.TASK, options)
 
-def _freeway(options: Mapping[str, Any]) -> Task:
-    from looplab.tasks.atari.freeway import make_freeway_task  # noqa: PLC0415 - needs the 'atari' extra
-
-    return make_freeway_task(options)
-
-
-def _asterix(options: Mapping[str, Any]) -> Task:
-    from looplab.tasks.atari.asterix import make_asterix_task  # noqa: PLC0415 - needs the 'atari' extra
-
-    return make_asterix_task(options)
+    return factory
 
 
-def _seaquest(options: Mapping[str, Any]) -> Task:
-    from looplab.tasks.atari.seaquest import make_seaquest_task  # noqa: PLC0415 - needs the 'atari' extra
-
-    return make_seaquest_task(options)
+def _register_atari_games() -> None:
+    """One task per module of `looplab.tasks.atari.games`, found without importing it (see that package)."""
+    for module in pkgutil.iter_modules(games.__path__):
+        if module.name.startswith("_"):
+            continue
+        title = module.name.replace("_", " ").title()
+        summary = f"Atari {title}, policy as code, object observations (episodic)"
+        register(TaskEntry(module.name, summary, _game_factory(module.name), extra="atari"))
 
 
 register(
     TaskEntry("median", "repair median(values) from test-case feedback (dataset, seconds)", make_median_task)
 )
 register(TaskEntry("pong", "Atari Pong, policy as code, object observations (episodic)", _pong, extra="atari"))
-register(
-    TaskEntry(
-        "breakout", "Atari Breakout, policy as code, object observations (episodic)", _breakout, extra="atari"
-    )
-)
-register(
-    TaskEntry(
-        "freeway", "Atari Freeway, policy as code, object observations (episodic)", _freeway, extra="atari"
-    )
-)
-register(
-    TaskEntry(
-        "asterix", "Atari Asterix, policy as code, object observations (episodic)", _asterix, extra="atari"
-    )
-)
-register(
-    TaskEntry(
-        "seaquest", "Atari Seaquest, policy as code, object observations (episodic)", _seaquest, extra="atari"
-    )
-)
+_register_atari_games()
 register(
     TaskEntry(
         "bbeh",

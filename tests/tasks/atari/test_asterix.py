@@ -17,10 +17,9 @@ from looplab.trace import CallStep, FeedbackStep, Trace, TransitionStep
 if importlib.util.find_spec("ocatari") is None or importlib.util.find_spec("ale_py") is None:
     pytest.skip(f"needs the atari extra: {INSTALL_COMMANDS}", allow_module_level=True)
 
-from looplab.tasks.atari.asterix import make_asterix_task
-from looplab.tasks.atari.asterix_artifacts import asterix_starting_artifacts
-from looplab.tasks.atari.asterix_harness import ASTERIX, observe, rollout
 from looplab.tasks.atari.game import GameEnv
+from looplab.tasks.atari.game_task import make_game_task
+from looplab.tasks.atari.games.asterix import GAME, TASK, observe, rollout, starting_artifacts
 
 AVOID_AND_COLLECT = {
     "analyze_situation": '''def analyze_situation(player, objects):
@@ -51,7 +50,7 @@ AVOID_AND_COLLECT = {
 
 
 def start_sources() -> dict[str, str]:
-    return asterix_starting_artifacts()["modular"].artifact.values()
+    return starting_artifacts()["modular"].artifact.values()
 
 
 def play(sources: dict[str, str], max_steps: int = 300, traced: bool = True, seed: int = 0) -> Any:
@@ -64,18 +63,16 @@ def steps_of(result: dict[str, Any], kind: type) -> list[Any]:
 
 
 def test_the_game_env_has_eight_lanes_and_up_changes_the_lane() -> None:
-    env = GameEnv(ASTERIX)
+    env = GameEnv(GAME)
     try:
         env.reset(0)
         assert env.lives == 3
-        env.step(
-            ASTERIX.action_ids["NOOP"]
-        )  # the first observation, before the game draws Asterix, says (0, 26)
+        env.step(GAME.action_ids["NOOP"])  # the first observation, before the game draws Asterix, says (0, 26)
         view = observe(env.objects())
         start_lane = view["Player"]["lane"]
         assert (view["Player"]["x"], view["Player"]["y"], start_lane) == (76, 74, 3)
         assert {item["lane"] for item in view["Objects"]} <= set(range(8))
-        env.step(ASTERIX.action_ids["UP"])
+        env.step(GAME.action_ids["UP"])
         assert observe(env.objects())["Player"]["lane"] == start_lane - 1
     finally:
         env.close()
@@ -85,7 +82,7 @@ def test_the_starting_artifact_plays_a_traced_game_to_the_end() -> None:
     result = play(start_sources())
     assert result["error"] is None and result["game_over"] and result["lives_lost"] == 3
     transitions = steps_of(result, TransitionStep)
-    assert len(transitions) == result["steps"] and set(ASTERIX.action_ids) >= {s.action for s in transitions}
+    assert len(transitions) == result["steps"] and set(GAME.action_ids) >= {s.action for s in transitions}
     assert transitions[0].observation.startswith("player=(")
     assert {call.component for call in steps_of(result, CallStep)} == {"analyze_situation", "choose_action"}
     assert f"Score {result['score']:.0f}" in steps_of(result, FeedbackStep)[-1].text
@@ -105,10 +102,12 @@ def test_avoiding_enemies_and_collecting_beats_the_random_start_within_a_capped_
 
 
 def test_defaults_follow_the_authors_evaluation_and_the_task_passes_check_task() -> None:
-    task = make_asterix_task({})
+    task = make_game_task(TASK, {})
     assert [len(task.items(split)) for split in SPLITS] == [100, 3, 3]
+    assert task.items("train")[0].payload == {"seed": 0, "max_steps": 100}
     assert task.items("validation")[0].payload == {"seed": 10_000, "max_steps": 20_000}
+    assert task.target_score == 5000
     check_task(
-        make_asterix_task({"max_steps": 200, "eval_max_steps": 200}),
+        make_game_task(TASK, {"max_steps": 200, "eval_max_steps": 200}),
         TrialContext(sandbox=InProcessSandbox(), max_steps=200),
     )

@@ -14,9 +14,8 @@ from looplab.trace import CallStep, ErrorStep, FeedbackStep, Trace, TransitionSt
 if importlib.util.find_spec("ocatari") is None or importlib.util.find_spec("ale_py") is None:
     pytest.skip(f"needs the atari extra: {INSTALL_COMMANDS}", allow_module_level=True)
 
-from looplab.tasks.atari.breakout_artifacts import breakout_starting_artifacts
-from looplab.tasks.atari.breakout_harness import BREAKOUT, observe, rollout
 from looplab.tasks.atari.game import GameEnv
+from looplab.tasks.atari.games.breakout import GAME, observe, rollout, starting_artifacts
 
 TRACK_BALL = '''def act(objects):
     """Keep the paddle's centre under the ball's centre."""
@@ -30,7 +29,7 @@ TRACK_BALL = '''def act(objects):
 
 
 def start_sources(start: str) -> dict[str, str]:
-    return breakout_starting_artifacts()[start].artifact.values()
+    return starting_artifacts()[start].artifact.values()
 
 
 def play(sources: dict[str, str], start: str, max_steps: int = 400, traced: bool = True, seed: int = 0) -> Any:
@@ -47,7 +46,7 @@ def feedback_kinds(result: dict[str, Any]) -> list[str]:
 
 
 def test_the_game_env_moves_the_paddle_as_documented_and_counts_lives() -> None:
-    env = GameEnv(BREAKOUT)
+    env = GameEnv(GAME)
     try:
         env.reset(0)
         assert env.lives == 5
@@ -55,13 +54,13 @@ def test_the_game_env_moves_the_paddle_as_documented_and_counts_lives() -> None:
         assert categories == {"Player", "Block"}  # no ball before FIRE
         start_x = observe(env.objects())["Player"]["x"]
         assert start_x == 99
-        env.step(BREAKOUT.action_ids["RIGHT"])
+        env.step(GAME.action_ids["RIGHT"])
         assert observe(env.objects())["Player"]["x"] > start_x
-        lost = [env.step(BREAKOUT.action_ids["LEFT"]).life_lost for _ in range(40)]
+        lost = [env.step(GAME.action_ids["LEFT"]).life_lost for _ in range(40)]
         assert observe(env.objects())["Player"]["x"] == 8
         assert sum(lost) == 0  # no FIRE: the ball was never served
         env.step(1)
-        lost = [env.step(BREAKOUT.action_ids["LEFT"]).life_lost for _ in range(60)]
+        lost = [env.step(GAME.action_ids["LEFT"]).life_lost for _ in range(60)]
         assert sum(lost) == 1 and env.lives == 4
     finally:
         env.close()

@@ -20,8 +20,8 @@ from looplab.trace import TransitionStep
 if importlib.util.find_spec("ocatari") is None or importlib.util.find_spec("ale_py") is None:
     pytest.skip(f"needs the atari extra: {INSTALL_COMMANDS}", allow_module_level=True)
 
-from looplab.tasks.atari.breakout import make_breakout_task
-from looplab.tasks.atari.game_task import GameTask
+from looplab.tasks.atari.game_task import GameTask, make_game_task
+from looplab.tasks.atari.games.breakout import TASK
 
 
 class TimingOutSandbox:
@@ -37,26 +37,28 @@ class TimingOutSandbox:
 
 @pytest.fixture(scope="module")
 def task() -> GameTask:
-    return make_breakout_task({})
+    return make_game_task(TASK, {})
 
 
 def test_defaults_follow_the_authors_evaluation_and_options_are_checked() -> None:
-    built = make_breakout_task({})
-    assert [len(built.items(split)) for split in SPLITS] == [100, 1, 3]
+    built = make_game_task(TASK, {})
+    assert [len(built.items(split)) for split in SPLITS] == [100, 1, 1]
+    assert built.items("train")[0].payload == {"seed": 0, "max_steps": 300}
     assert built.items("validation")[0].payload == {"seed": 10_000, "max_steps": 4000}
+    assert built.target_score == 400
     with pytest.raises(TaskError, match=r"unknown option\(s\) \['episodes'\].*'validation_episodes'"):
-        make_breakout_task({"episodes": 3})
+        make_game_task(TASK, {"episodes": 3})
     with pytest.raises(TaskError, match="'max_steps' must be a positive integer"):
-        make_breakout_task({"max_steps": 0})
+        make_game_task(TASK, {"max_steps": 0})
     with pytest.raises(TaskError, match="at most 27000"):
-        make_breakout_task({"eval_max_steps": 100_000})
+        make_game_task(TASK, {"eval_max_steps": 100_000})
 
 
 def test_the_registry_builds_the_task_with_disjoint_seeds() -> None:
     built = make_task("breakout", {"train_episodes": 3, "validation_episodes": 2, "max_steps": 300})
     assert isinstance(built, GameTask) and built.shape == "episodic"
     seeds = [item.payload["seed"] for split in SPLITS for item in built.items(split)]
-    assert len(seeds) == 3 + 2 + 3 and len(set(seeds)) == len(seeds)
+    assert len(seeds) == 3 + 2 + 1 and len(set(seeds)) == len(seeds)
     assert {item.payload["max_steps"] for item in built.items("train")} == {300}
     assert "higher scores are better" in built.objective
 

@@ -17,10 +17,9 @@ from looplab.trace import CallStep, FeedbackStep, Trace, TransitionStep
 if importlib.util.find_spec("ocatari") is None or importlib.util.find_spec("ale_py") is None:
     pytest.skip(f"needs the atari extra: {INSTALL_COMMANDS}", allow_module_level=True)
 
-from looplab.tasks.atari.freeway import make_freeway_task
-from looplab.tasks.atari.freeway_artifacts import freeway_starting_artifacts
-from looplab.tasks.atari.freeway_harness import FREEWAY, observe, rollout
 from looplab.tasks.atari.game import GameEnv
+from looplab.tasks.atari.game_task import make_game_task
+from looplab.tasks.atari.games.freeway import GAME, TASK, observe, rollout, starting_artifacts
 
 ALWAYS_UP = {
     "analyze_traffic": "def analyze_traffic(chicken_y, cars):\n    return None\n",
@@ -29,7 +28,7 @@ ALWAYS_UP = {
 
 
 def start_sources() -> dict[str, str]:
-    return freeway_starting_artifacts()["modular"].artifact.values()
+    return starting_artifacts()["modular"].artifact.values()
 
 
 def play(sources: dict[str, str], max_steps: int = 300, traced: bool = True, seed: int = 0) -> Any:
@@ -42,7 +41,7 @@ def steps_of(result: dict[str, Any], kind: type) -> list[Any]:
 
 
 def test_the_game_env_shows_one_chicken_and_ten_lanes_and_up_moves_it_up() -> None:
-    env = GameEnv(FREEWAY)
+    env = GameEnv(GAME)
     try:
         env.reset(0)
         view = observe(env.objects())
@@ -50,7 +49,7 @@ def test_the_game_env_shows_one_chicken_and_ten_lanes_and_up_moves_it_up() -> No
         assert [car["y"] for car in view["Cars"]] == [27 + 16 * lane for lane in range(10)]
         assert [car["lane"] for car in view["Cars"]] == list(range(10))
         for _ in range(5):
-            env.step(FREEWAY.action_ids["UP"])
+            env.step(GAME.action_ids["UP"])
         assert observe(env.objects())["Chicken"]["y"] < 187
     finally:
         env.close()
@@ -82,7 +81,9 @@ def test_moving_up_beats_the_random_start_within_a_capped_episode() -> None:
 
 
 def test_defaults_follow_the_authors_evaluation_and_the_task_passes_check_task() -> None:
-    task = make_freeway_task({})
+    task = make_game_task(TASK, {})
     assert [len(task.items(split)) for split in SPLITS] == [100, 3, 3]
+    assert task.items("train")[0].payload == {"seed": 0, "max_steps": 100}
     assert task.items("validation")[0].payload == {"seed": 10_000, "max_steps": 2500}
-    check_task(make_freeway_task({"max_steps": 100}), TrialContext(sandbox=InProcessSandbox(), max_steps=100))
+    assert task.target_score == 30
+    check_task(task, TrialContext(sandbox=InProcessSandbox(), max_steps=100))

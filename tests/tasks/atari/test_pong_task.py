@@ -57,6 +57,15 @@ def test_the_registry_builds_the_task_with_its_options() -> None:
     ]
 
 
+def test_the_defaults_are_the_authors_atari_setup(task: PongTask) -> None:
+    """400-step traced training episodes (the multi-step horizon), 10 × 4,000-step evaluation episodes."""
+    items = {split: task.items(split) for split in SPLITS}
+    assert [len(items[split]) for split in SPLITS] == [100, 10, 10]
+    assert {item.payload["max_steps"] for item in items["train"]} == {400}
+    assert {item.payload["max_steps"] for split in ("validation", "test") for item in items[split]} == {4000}
+    assert task.target_score == 20.0  # where loop.budget.target_score = "task" stops a run
+
+
 def test_splits_have_the_configured_counts_and_disjoint_seeds() -> None:
     options = {"train_episodes": 4, "validation_episodes": 2, "test_episodes": 3, "max_steps": 800}
     built = make_pong_task(options)

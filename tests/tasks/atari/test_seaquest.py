@@ -18,9 +18,8 @@ if importlib.util.find_spec("ocatari") is None or importlib.util.find_spec("ale_
     pytest.skip(f"needs the atari extra: {INSTALL_COMMANDS}", allow_module_level=True)
 
 from looplab.tasks.atari.game import GameEnv
-from looplab.tasks.atari.seaquest import make_seaquest_task
-from looplab.tasks.atari.seaquest_artifacts import seaquest_starting_artifacts
-from looplab.tasks.atari.seaquest_harness import SEAQUEST, observe, rollout
+from looplab.tasks.atari.game_task import make_game_task
+from looplab.tasks.atari.games.seaquest import GAME, TASK, observe, rollout, starting_artifacts
 
 HOLD_FIRE_AND_DODGE = {
     "analyze_situation": '''def analyze_situation(player, objects, oxygen, divers):
@@ -47,7 +46,7 @@ HOLD_FIRE_AND_DODGE = {
 
 
 def start_sources() -> dict[str, str]:
-    return seaquest_starting_artifacts()["modular"].artifact.values()
+    return starting_artifacts()["modular"].artifact.values()
 
 
 def play(sources: dict[str, str], max_steps: int = 300, traced: bool = True, seed: int = 0) -> Any:
@@ -60,17 +59,17 @@ def steps_of(result: dict[str, Any], kind: type) -> list[Any]:
 
 
 def test_the_game_env_starts_on_the_surface_and_fills_oxygen_before_diving() -> None:
-    env = GameEnv(SEAQUEST)
+    env = GameEnv(GAME)
     try:
         env.reset(0)
         assert env.lives == 4
         view = observe(env.objects())
         assert (view["Player"]["x"], view["Player"]["y"], view["divers"]) == (76, 46, 0)
         for _ in range(40):  # the submarine cannot dive until the oxygen is full
-            env.step(SEAQUEST.action_ids["NOOP"])
+            env.step(GAME.action_ids["NOOP"])
         assert observe(env.objects())["oxygen"] == 63
         for _ in range(10):
-            env.step(SEAQUEST.action_ids["DOWN"])
+            env.step(GAME.action_ids["DOWN"])
         view = observe(env.objects())
         assert view["Player"]["y"] > 46
         assert {item["lane"] for item in view["Objects"]} <= {-1, 0, 1, 2, 3}
@@ -82,7 +81,7 @@ def test_the_starting_artifact_plays_a_traced_game_to_the_end() -> None:
     result = play(start_sources(), max_steps=4000)
     assert result["error"] is None and result["game_over"] and result["lives_lost"] == 4
     transitions = steps_of(result, TransitionStep)
-    assert len(transitions) == result["steps"] and set(SEAQUEST.action_ids) >= {s.action for s in transitions}
+    assert len(transitions) == result["steps"] and set(GAME.action_ids) >= {s.action for s in transitions}
     assert transitions[0].observation.startswith("player=(")
     assert {call.component for call in steps_of(result, CallStep)} == {"analyze_situation", "choose_action"}
     assert f"Score {result['score']:.0f}" in steps_of(result, FeedbackStep)[-1].text
@@ -103,10 +102,12 @@ def test_holding_a_depth_and_firing_beats_the_random_start_within_a_capped_episo
 
 
 def test_defaults_follow_the_authors_evaluation_and_the_task_passes_check_task() -> None:
-    task = make_seaquest_task({})
+    task = make_game_task(TASK, {})
     assert [len(task.items(split)) for split in SPLITS] == [100, 1, 1]
+    assert task.items("train")[0].payload == {"seed": 0, "max_steps": 100}
     assert task.items("validation")[0].payload == {"seed": 10_000, "max_steps": 4_000}
+    assert task.target_score == 1000
     check_task(
-        make_seaquest_task({"max_steps": 200, "eval_max_steps": 200}),
+        make_game_task(TASK, {"max_steps": 200, "eval_max_steps": 200}),
         TrialContext(sandbox=InProcessSandbox(), max_steps=200),
     )

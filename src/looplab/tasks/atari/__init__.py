@@ -5,14 +5,24 @@ the `atari` extra. Pong has its own modules (`env`, `pong_harness`, `pong`); the
 generic core: `game` (an `AtariGame` and its `GameEnv`), `harness` (one episode in a sandbox worker for
 any `GameSpec`) and `game_task` (the episodic task and its options for any `GameTaskSpec`).
 
-Adding a game (Breakout is the model; the work is one game file plus its starting artifacts):
+Adding a game is one file, `games/<game>.py` (`games/breakout.py` is the model), laid out in this order:
 
-1. `<game>_harness.py`: an `AtariGame` (ALE id, OCAtari RAM module `ocatari/ram/<module>.py`, the
-   actions a policy may name with their ALE ids, FIRE's id if serving needs it), `observe` (OCAtari's
-   objects → the dict the policy sees), `describe` (one trace line per observation), `in_play`, one
-   `Wiring` per starting artifact, the `GameSpec`, and `rollout(payload, workdir)` calling
-   `harness.run_rollout(SPEC, payload)`.
-2. `<game>_artifacts.py`: the starting artifacts (rich descriptions in each `CodeParam`, short weak code).
-3. `<game>.py`: a `GameTaskSpec` (name, objective, entrypoint, starting artifacts, default options) and
-   `make_<game>_task(options)`, registered in `looplab.tasks.builtin` with `extra="atari"`.
+1. A module docstring: what the policy sees, the geometry, the actions with their ALE ids, the starting
+   artifacts, the default options (and where they come from), the target score and the measured numbers.
+2. `GAME = AtariGame(...)`: the ALE id, the OCAtari RAM module (`ocatari/ram/<module>.py`), the actions a
+   policy may name with their ALE ids, FIRE's id if serving needs it.
+3. `observe` (OCAtari's objects → the dict the policy sees) and `describe` (one trace line per
+   observation).
+4. One wiring function per starting artifact, then `SPEC = GameSpec(...)` (with `in_play` and a
+   `Wiring` per start).
+5. The starting artifacts' texts (rich descriptions in each `CodeParam`, short weak code) and
+   `starting_artifacts() -> dict[str, StartingArtifact]`.
+6. `TASK = GameTaskSpec(name=<the module's name>, objective=..., entrypoint=f"{__name__}:rollout",
+   starting_artifacts=starting_artifacts, starts={...}, defaults=GameOptions(...), target_score=...)`.
+7. `def rollout(payload, workdir) -> dict[str, Any]: return run_rollout(SPEC, payload)`, the sandbox
+   entrypoint.
+
+Nothing else changes: `looplab.tasks.builtin` registers every module of `games` as a task of the same
+name (with `extra="atari"`) by discovery, without importing it, and the tests run `check_task` on every
+discovered game.
 """

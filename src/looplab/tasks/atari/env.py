@@ -6,12 +6,27 @@ as plain dicts: `{"Player": {"x", "y", "w", "h", "dx", "dy"}, "Ball": {...}, "En
 ball is absent while it is off the screen (before each serve); the enemy is absent when hidden.
 
 Why OCAtari's RAM module is loaded on its own: `import ocatari` runs `ocatari/__init__`, which imports
-the whole vision and rendering stack (OpenCV, scikit-image, SciPy, matplotlib, pygame: about 490 MB
-installed, a second of import time and 115 MB of memory in every sandbox worker), none of which RAM
-mode uses. The two files the Pong extractor needs (`ram/pong.py`, `ram/game_objects.py`, plain
+the whole vision and rendering stack (OpenCV, scikit-image, matplotlib, pygame and more: about 490 MB
+installed, a second of import time and 115 MB of memory in every sandbox worker), which RAM mode does
+not use. The two files the Pong extractor needs (`ram/pong.py`, `ram/game_objects.py`, plain
 Python and numpy) are imported from the installed OCAtari under a private package name instead, so
 OCAtari installs with `--no-deps` and numpy 2. The version is pinned because the entry points used
 (`_init_objects_ram`, `_detect_objects_ram`) are OCAtari's per-game internals.
+
+Two RAM modules reach OCAtari's vision utilities (`vision/utils.py`): Qbert's, through `ram/utils.py`,
+for a colour table, and Enduro's, which calls `match_objects` every step to keep each car in the same
+slot (SciPy's `linear_sum_assignment`, hence SciPy in the `atari` extra). That file is OCAtari's own,
+loaded by file like the rest, but its first lines also import OpenCV, scikit-image (`disk`, `square`,
+`erosion`, `dilation`, `opening`, `closing`, `white_tophat`, `skeletonize`) and `matplotlib.pyplot`,
+which only its pixel functions (finding, drawing and plotting objects in a frame) call. Those three
+imports are resolved to stand-ins (`ocatari_vision_shim`) whose functions raise "... is a vision-mode
+function; looplab loads OCAtari in RAM mode only" when called. This is safe because RAM mode reads
+objects from the console RAM and never passes a frame to those functions; were one called, it would
+fail loudly, not differ silently. The stand-ins are handed to `vision/utils.py` alone, through its own
+`__import__`, and never enter `sys.modules`, so code elsewhere in the process that imports the real
+`cv2` or matplotlib (the report plots) gets the real one. `tests/tasks/atari/test_ocatari_vision_shim.py`
+checks, in a fresh process, that loading the Qbert, Enduro, Pong and Asterix modules imports none of
+OpenCV, scikit-image, matplotlib or pygame, runs no `ocatari/__init__`, and leaves no stand-in behind.
 """
 
 from __future__ import annotations
@@ -25,6 +40,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, cast
 
 from looplab.errors import MissingExtraError
+from looplab.tasks.atari.ocatari_vision_shim import load_with_stand_ins, stand_in_modules
 
 if TYPE_CHECKING:
     from ale_py.env import AtariEnv
@@ -47,7 +63,10 @@ _INSTALL_REASON = (
     "OCAtari is installed without its dependencies because version 2.2.1 pins numpy<2 and a vision and "
     "plotting stack that the Pong task does not use; it runs on numpy 2."
 )
-_PRIVATE_PACKAGE = "_looplab_ocatari_ram"
+_PRIVATE_PACKAGE = "_looplab_ocatari"
+# What `ocatari/vision/utils.py` imports at module level and only its pixel functions call.
+_VISION_ONLY_IMPORTS = ("cv2", "skimage.morphology", "matplotlib.pyplot")
+_VISION_ONLY_REASON = "a vision-mode function; looplab loads OCAtari in RAM mode only"
 
 Objects = dict[str, dict[str, int]]
 """Game objects by category ("Player", "Ball", "Enemy"); each has x, y, w, h, dx, dy as ints."""
@@ -82,16 +101,45 @@ def check_atari_installed() -> None:
     _ocatari_ram_dir()
 
 
+def _register_package(name: str, path: list[str], doc: str) -> None:
+    """A namespace for OCAtari's files whose `__init__` is never run (it would import every game's module)."""
+    if name not in sys.modules:
+        package = ModuleType(name, doc)
+        package.__path__ = path
+        sys.modules[name] = package
+
+
+def _register_private_ocatari() -> None:
+    """`_looplab_ocatari.ram` (OCAtari's RAM modules) and `.vision` (only the files RAM mode reaches).
+
+    `.vision.utils` is OCAtari's `vision/utils.py`, loaded with its vision-only imports stubbed (see the
+    module docstring); `.vision.game_objects`, which it imports, is plain Python and loads as is.
+    """
+    if f"{_PRIVATE_PACKAGE}.vision.utils" in sys.modules:
+        return
+    ocatari_dir = _ocatari_ram_dir().parent
+    _register_package(_PRIVATE_PACKAGE, [], "The parts of OCAtari that RAM extraction needs.")
+    _register_package(
+        f"{_PRIVATE_PACKAGE}.ram", [str(ocatari_dir / "ram")], "OCAtari's RAM extraction modules."
+    )
+    _register_package(f"{_PRIVATE_PACKAGE}.vision", [str(ocatari_dir / "vision")], "OCAtari's vision files.")
+    try:
+        load_with_stand_ins(
+            f"{_PRIVATE_PACKAGE}.vision.utils",
+            ocatari_dir / "vision" / "utils.py",
+            stand_in_modules(_VISION_ONLY_IMPORTS, _VISION_ONLY_REASON),
+        )
+    except ModuleNotFoundError as error:  # SciPy or termcolor, which the atari extra installs
+        raise missing_atari(error.name or "scipy") from error
+
+
 def load_ocatari_module(game: str) -> ModuleType:
     """OCAtari's RAM extractor for one game (`ocatari/ram/<game>.py`), imported without `ocatari/__init__`."""
-    loaded = sys.modules.get(f"{_PRIVATE_PACKAGE}.{game}")
+    loaded = sys.modules.get(f"{_PRIVATE_PACKAGE}.ram.{game}")
     if loaded is not None:
         return loaded
-    if _PRIVATE_PACKAGE not in sys.modules:
-        package = ModuleType(_PRIVATE_PACKAGE, "OCAtari's RAM extraction modules, without the rest of OCAtari.")
-        package.__path__ = [str(_ocatari_ram_dir())]
-        sys.modules[_PRIVATE_PACKAGE] = package
-    return importlib.import_module(f"{_PRIVATE_PACKAGE}.{game}")
+    _register_private_ocatari()
+    return importlib.import_module(f"{_PRIVATE_PACKAGE}.ram.{game}")
 
 
 def load_ocatari_pong() -> ModuleType:

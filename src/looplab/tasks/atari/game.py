@@ -11,7 +11,7 @@ loaded without `ocatari/__init__` (see `env` for why).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -43,6 +43,11 @@ class AtariGame:
     """Hand the RAM to OCAtari as plain Python ints instead of numpy uint8. Some RAM modules (Seaquest's)
     do 8-bit arithmetic that raises OverflowError under numpy 2; others (Freeway's) rely on uint8
     wrap-around, so this is a per-game choice."""
+    ram_view: Callable[[Any], Any] | None = None
+    """Hand the RAM to OCAtari as this function of the numpy uint8 array instead (overrides `ram_as_ints`),
+    for a RAM module that needs the RAM's bytes to behave in some other way (Enduro's)."""
+    object_colors: bool = False
+    """Also hand out each object's colour, `"rgb": (r, g, b)`, where it carries game state (Qbert's cubes)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,13 +117,15 @@ class GameEnv:
             if game_object:
                 game_object._save_prev()
         ram: Any = self._ale.getRAM()
-        if self.game.ram_as_ints:
+        if self.game.ram_view is not None:
+            ram = self.game.ram_view(ram)
+        elif self.game.ram_as_ints:
             ram = [int(value) for value in ram]
         self._ocatari._detect_objects_ram(self._objects, ram, False)
 
     def objects(self) -> list[GameObject]:
         """The objects on screen now, as plain dicts, in OCAtari's order (absent objects are left out)."""
-        return [
+        objects: list[GameObject] = [
             {
                 "category": str(game_object.category),
                 "x": int(game_object.x),
@@ -131,6 +138,11 @@ class GameEnv:
             for game_object in self._objects
             if game_object
         ]
+        if self.game.object_colors:
+            colors = (game_object.rgb for game_object in self._objects if game_object)
+            for fields, rgb in zip(objects, colors, strict=True):
+                fields["rgb"] = tuple(int(value) for value in rgb)
+        return objects
 
     def close(self) -> None:
         self._env.close()

@@ -1,12 +1,12 @@
 """The generic Atari task: an episodic task for any game played by `harness`, with Pong's options.
 
-A game's task is one `GameTaskSpec` value (its name, objective, sandbox entrypoint, starting artifacts and
-default options) turned into a task by `make_game_task`. Items are episode seeds: `train` (traced
-rollouts the optimizer learns from), `validation` and `test` (untraced evaluation episodes, on seeds
-disjoint from train and from each other). A trial plays one episode in the sandbox and becomes an
-`Outcome`: the score (the sum of the game's rewards), feedback that always states the score, the trace,
-the environment steps played (`env_steps`, FIRE steps included, for comparison with deep RL baselines)
-and `lives_lost` as a metric.
+A game's task is one `GameTaskSpec` value (its name, objective, sandbox entrypoint, starting artifacts,
+default options and an optional target score to stop early at) turned into a task by `make_game_task`.
+Items are episode seeds: `train` (traced rollouts the optimizer learns from), `validation` and `test`
+(untraced evaluation episodes, on seeds disjoint from train and from each other). A trial plays one
+episode in the sandbox and becomes an `Outcome`: the score (the sum of the game's rewards), feedback that
+always states the score, the trace, the environment steps played (`env_steps`, FIRE steps included, for
+comparison with deep RL baselines) and `lives_lost` as a metric.
 
 Options (`TaskRef.options`): `max_steps` (agent steps per traced training episode: the rollout the
 credit horizon cuts), `eval_max_steps` (per validation or test episode), `train_episodes`,
@@ -33,7 +33,7 @@ _SEED_BASE: dict[Split, int] = {"train": 0, "validation": 10_000, "test": 20_000
 
 @dataclass(frozen=True, slots=True)
 class GameOptions:
-    """An Atari task's options; each game's spec sets its own defaults."""
+    """An Atari task's options; each game's spec sets its own defaults (the authors' setup, per game)."""
 
     max_steps: int = 4000
     """Agent steps (4 frames each) per traced training episode."""
@@ -56,11 +56,14 @@ class GameTaskSpec:
     objective: str
     """What the optimizer is asked to achieve (states that higher scores are better)."""
     entrypoint: str
-    """The game's sandbox entrypoint, e.g. "looplab.tasks.atari.breakout_harness:rollout"."""
+    """The game's sandbox entrypoint, e.g. "looplab.tasks.atari.games.breakout:rollout"."""
     starting_artifacts: Callable[[], dict[str, StartingArtifact]]
     starts: Mapping[str, str]
     """Artifact wiring → the harness's `start` (a key of the game's `GameSpec.wirings`)."""
     defaults: GameOptions = GameOptions()
+    target_score: float | None = None
+    """Stop early when validation reaches it: a score good enough that more updates are not worth their
+    cost. None never stops early. Each game's module documents where its value comes from."""
 
 
 def sandbox_limits(max_steps: int) -> SandboxLimits:
@@ -120,6 +123,11 @@ class GameTask:
     @property
     def objective(self) -> str:
         return self.spec.objective
+
+    @property
+    def target_score(self) -> float | None:
+        """The validation score to stop early at, from the spec (None: never stop early)."""
+        return self.spec.target_score
 
     def starting_artifacts(self) -> dict[str, StartingArtifact]:
         return self.spec.starting_artifacts()

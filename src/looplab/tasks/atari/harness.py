@@ -1,8 +1,8 @@
 """The generic Atari harness: one episode of a candidate policy for any `GameSpec`, inside a sandbox worker.
 
-A game's harness module (e.g. `breakout_harness`) defines a `GameSpec` (the `AtariGame`, how OCAtari's
-objects become what the policy sees, a one-line summary of an observation for the trace, and one wiring
-per starting artifact) and a sandbox entrypoint `rollout(payload, workdir)` that calls `run_rollout`.
+A game's module (e.g. `games.breakout`) defines a `GameSpec` (the `AtariGame`, how OCAtari's objects
+become what the policy sees, a one-line summary of an observation for the trace, and one wiring per
+starting artifact) and a sandbox entrypoint `rollout(payload, workdir)` that calls `run_rollout`.
 Everything else lives here: loading the candidate's functions with `load_functions`, stepping the policy
 next to the emulator (a step costs no IPC), pressing FIRE while no ball is in play, life loss, per-step
 trace records through a `TraceRecorder` (transitions and, when traced, the wiring's calls), feedback

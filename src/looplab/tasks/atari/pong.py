@@ -38,17 +38,19 @@ WORST_SCORE = float(-POINTS_TO_WIN)
 class PongOptions:
     """The Pong task's options, with their defaults."""
 
-    max_steps: int = 4000
-    """Agent steps (4 frames each) per training episode. Measured full games: the starting artifacts
-    lose 0–21 to 3–21 in 760–1230 steps, weak trackers in 2,700–4,700; a ball-tracking policy wins 21–13
-    in 10,500 steps. A game cut at the cap is scored on the points so far."""
+    max_steps: int = 400
+    """Agent steps (4 frames each) per traced training episode: the rollout the credit horizon cuts. The
+    default is the authors' multi-step horizon for Pong (Nie et al. 2026). Measured full games: the
+    starting artifacts lose 0–21 to 3–21 in 760–1230 steps, weak trackers in 2,700–4,700; a ball-tracking
+    policy wins 21–13 in 10,500 steps. A game cut at the cap is scored on the points so far."""
     eval_max_steps: int = 4000
-    """Agent steps per validation or test episode (up to 27,000, ALE's own cap, for full games)."""
+    """Agent steps per validation or test episode (up to 27,000, ALE's own cap, for full games); the
+    default is the authors' evaluation length."""
     train_episodes: int = 100
     """Training seeds: 0, 1, …"""
-    validation_episodes: int = 3
-    """Validation seeds: 10000, 10001, …"""
-    test_episodes: int = 5
+    validation_episodes: int = 10
+    """Validation seeds: 10000, 10001, … (the authors evaluate on 10 episodes)."""
+    test_episodes: int = 10
     """Test seeds: 20000, 20001, …"""
 
 
@@ -87,6 +89,10 @@ class PongTask:
         "(every point lost) to +21 (every point won); higher is better. A policy that raises an error or "
         "returns an invalid action forfeits the rest of the game."
     )
+
+    target_score = 20.0
+    """Where `loop.budget.target_score = "task"` stops a run: a near-perfect game (looplab's choice; the
+    authors' per-game targets are not published)."""
 
     def __init__(self, options: PongOptions | None = None) -> None:
         self.options = options or PongOptions()
