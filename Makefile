@@ -47,6 +47,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_evidence.py
 	$(BIN)/python benchmarks/bench_sandbox.py
 	$(BIN)/python benchmarks/bench_pong_steps.py
+	$(BIN)/python benchmarks/bench_atari_games.py
 	$(BIN)/python benchmarks/bench_demo_rerun.py
 
 clean-venv:

@@ -1,10 +1,14 @@
-"""`looplab ls` and `looplab show`: read run directories through the store's own models and render them."""
+"""`looplab ls` and `looplab show`: read run directories through the store's own models and render them.
+
+`show` adds the environment steps the run's trials played (`looplab.runner.interactions`) when there are any.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from looplab.config import Environment
+from looplab.runner.interactions import describe_env_steps, env_steps_of
 from looplab.store.catalog import describe_run, find_run, list_runs
 
 
@@ -50,8 +55,12 @@ def _ls(args: argparse.Namespace, console: Console) -> int:
 
 
 def _show(args: argparse.Namespace, console: Console) -> int:
-    details = describe_run(find_run(_runs_dir(args), args.run))
+    run = find_run(_runs_dir(args), args.run)
+    details = describe_run(run)
+    steps = env_steps_of(run.events().records)
     payload: dict[str, Any] = details.model_dump(mode="json")
+    if steps.total:
+        payload["env_steps"] = {**asdict(steps), "evaluation": steps.evaluation, "total": steps.total}
     if args.json:
         print(json.dumps(payload, indent=2))
         return 0
@@ -60,6 +69,8 @@ def _show(args: argparse.Namespace, console: Console) -> int:
     table.add_row("path", str(payload["path"]))
     for key, value in sorted((payload.get("summary") or {}).items()):
         table.add_row(key, json.dumps(value) if not isinstance(value, str) else value)
+    if steps.total:
+        table.add_row("environment steps", describe_env_steps(steps))
     counts = payload.get("event_counts") or {}
     table.add_row("events", ", ".join(f"{kind} {count}" for kind, count in sorted(counts.items())) or "none")
     if payload.get("torn_tail"):

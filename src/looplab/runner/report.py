@@ -5,10 +5,11 @@
 
 The summary per group: best-so-far and current validation at each update (update 0 is the starting
 artifact), the epochs the updates covered (updates × B / training items; `looplab.runner.epochs`), final
-validation, test score, LLM tokens and cost (from `llm_call` events), and wall time (from the last update's
-timing). The standard error is the sample standard deviation over √n; with n = 1 it is 0 and n says so
-(`looplab.runner.stats`). Studies add sections of their own (`section_providers`). It only reads, through
-the same `RunDir` and event records the loop writes.
+validation, test score, LLM tokens and cost (from `llm_call` events), wall time (from the last update's
+timing), and each run's environment steps (`looplab.runner.interactions`). The standard error is the sample
+standard deviation over √n; with n = 1 it is 0 and n says so (`looplab.runner.stats`). Studies add sections
+of their own (`section_providers`). It only reads, through the same `RunDir` and event records the loop
+writes.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ import json
 import logging
 import statistics
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from looplab.errors import RunNotFoundError, StoreError
 from looplab.runner.epochs import batch_size, epochs_covered, format_epochs, train_item_count
+from looplab.runner.interactions import EnvSteps, env_steps_of
 from looplab.runner.labels import display_value, flatten, short_keys
 from looplab.runner.plots import plot_best_so_far, plot_final_scores
 from looplab.runner.stats import MISSING, Stat, format_stat, markdown_table
@@ -82,6 +84,8 @@ class RunRecord:
     """Training items n, when the run's records or task options say (see `looplab.runner.epochs`)."""
     epochs: float | None = None
     """Epochs covered: updates × batch size / training items (fractional when B does not divide n)."""
+    env_steps: EnvSteps = field(default_factory=EnvSteps)
+    """Environment steps its trials played, by kind (all 0 for dataset tasks)."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +188,7 @@ def _record_of(run: RunDir) -> RunRecord:
         batch_size=size,
         train_items=train_items,
         epochs=epochs_covered(done, size, train_items),
+        env_steps=env_steps_of(records),
     )
 
 
@@ -368,9 +373,10 @@ def section_providers() -> tuple[SectionProvider, ...]:
     """The study-specific sections, in the order they follow the standard tables."""
     # Imported here: each provider's module imports this one.
     from looplab.runner.accuracy import accuracy_section  # noqa: PLC0415
+    from looplab.runner.atari_report import horizon_section  # noqa: PLC0415
     from looplab.runner.reachability_report import reachability_section  # noqa: PLC0415
 
-    return (accuracy_section, reachability_section)
+    return (accuracy_section, reachability_section, horizon_section)
 
 
 def extra_sections(records: Sequence[RunRecord]) -> str:
