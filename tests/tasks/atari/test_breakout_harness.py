@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from looplab.tasks.atari.env import INSTALL_COMMANDS
-from looplab.trace import CallStep, ErrorStep, FeedbackStep, Trace, TransitionStep
+from looplab.trace import CallStep, ErrorStep, FeedbackStep, TransitionStep
 
 if importlib.util.find_spec("ocatari") is None or importlib.util.find_spec("ale_py") is None:
     pytest.skip(f"needs the atari extra: {INSTALL_COMMANDS}", allow_module_level=True)
 
+import games_testing as testing  # tests/tasks/atari/games_testing.py (on pytest's and mypy's path)
+
 from looplab.tasks.atari.game import GameEnv
-from looplab.tasks.atari.games.breakout import GAME, observe, rollout, starting_artifacts
+from looplab.tasks.atari.games import breakout
+from looplab.tasks.atari.games.breakout import GAME, observe
 
 TRACK_BALL = '''def act(objects):
     """Keep the paddle's centre under the ball's centre."""
@@ -28,21 +30,8 @@ TRACK_BALL = '''def act(objects):
 '''
 
 
-def start_sources(start: str) -> dict[str, str]:
-    return starting_artifacts()[start].artifact.values()
-
-
-def play(sources: dict[str, str], start: str, max_steps: int = 400, traced: bool = True, seed: int = 0) -> Any:
-    payload = {"sources": sources, "start": start, "seed": seed, "max_steps": max_steps, "traced": traced}
-    return rollout(payload, Path())
-
-
-def steps_of(result: dict[str, Any], kind: type) -> list[Any]:
-    return [step for step in Trace.from_json(result["trace"]).steps if isinstance(step, kind)]
-
-
 def feedback_kinds(result: dict[str, Any]) -> list[str]:
-    return [step.kind for step in steps_of(result, FeedbackStep)]
+    return [step.kind for step in testing.steps_of(result, FeedbackStep)]
 
 
 def test_the_game_env_moves_the_paddle_as_documented_and_counts_lives() -> None:
@@ -68,10 +57,10 @@ def test_the_game_env_moves_the_paddle_as_documented_and_counts_lives() -> None:
 
 @pytest.mark.parametrize("start", ["modular", "monolithic"])
 def test_each_start_plays_a_traced_episode_that_ends_at_the_first_lost_life(start: str) -> None:
-    result = play(start_sources(start), start)
+    result = testing.play(breakout, testing.start_sources(breakout, start), start=start, max_steps=400)
     assert result["error"] is None and result["lives_lost"] == 1 and not result["game_over"]
     assert 10 < result["steps"] < 400
-    transitions = steps_of(result, TransitionStep)
+    transitions = testing.steps_of(result, TransitionStep)
     assert len(transitions) == result["steps"]
     assert transitions[0].action == "FIRE" and transitions[0].observation.startswith("ball=absent")
     for transition in transitions:  # the harness fires while no ball is in play, the policy moves otherwise
@@ -82,61 +71,75 @@ def test_each_start_plays_a_traced_episode_that_ends_at_the_first_lost_life(star
             "RIGHT",
             "NOOP",
         }
-    components = {call.component for call in steps_of(result, CallStep)}
+    components = testing.called_components(result)
     expected = {"predict_trajectory", "choose_target", "choose_action"} if start == "modular" else {"act"}
     assert components == expected
     assert feedback_kinds(result)[-2:] == ["life_lost", "episode_end"]
-    assert f"Score {result['score']:.0f}" in steps_of(result, FeedbackStep)[-1].text
+    assert f"Score {result['score']:.0f}" in testing.last_feedback(result)
 
 
 @pytest.mark.parametrize("start", ["modular", "monolithic"])
 def test_an_untraced_episode_plays_all_lives_and_records_no_transitions(start: str) -> None:
-    result = play(start_sources(start), start, max_steps=1000, traced=False)
+    result = testing.play(
+        breakout, testing.start_sources(breakout, start), start=start, max_steps=1000, traced=False
+    )
     assert result["error"] is None and result["game_over"] and result["lives_lost"] == 5
-    assert not steps_of(result, TransitionStep) and not steps_of(result, CallStep)
+    assert not testing.steps_of(result, TransitionStep, CallStep)
     assert feedback_kinds(result).count("life_lost") == 5 and feedback_kinds(result)[-1] == "episode_end"
-    assert "Game over" in steps_of(result, FeedbackStep)[-1].text
+    assert "Game over" in testing.last_feedback(result)
 
 
 def test_tracking_the_ball_beats_the_starting_artifacts_by_a_clear_margin() -> None:
-    good = play({"act": TRACK_BALL}, "monolithic", max_steps=1000)
+    good = testing.play(breakout, {"act": TRACK_BALL}, start="monolithic", max_steps=1000)
     assert good["error"] is None and good["score"] >= 15
     assert feedback_kinds(good).count("point_won") > 5
     for start in ("modular", "monolithic"):
-        assert good["score"] >= play(start_sources(start), start, max_steps=1000)["score"] + 15
+        start_result = testing.play(
+            breakout, testing.start_sources(breakout, start), start=start, max_steps=1000
+        )
+        assert good["score"] >= start_result["score"] + 15
 
 
 def test_the_step_cap_stops_an_episode_and_says_so() -> None:
-    result = play({"act": TRACK_BALL}, "monolithic", max_steps=50)
+    result = testing.play(breakout, {"act": TRACK_BALL}, start="monolithic", max_steps=50)
     assert result["steps"] == 50 and result["lives_lost"] == 0
-    assert "50-step cap" in steps_of(result, FeedbackStep)[-1].text
+    assert "50-step cap" in testing.last_feedback(result)
 
 
 def test_a_crash_is_an_error_that_ends_the_episode_with_the_points_so_far() -> None:
-    sources = start_sources("modular") | {
+    sources = testing.start_sources(breakout, "modular") | {
         "choose_target": "def choose_target(landing_x, paddle_x):\n    return landing_x / 0\n"
     }
-    result = play(sources, "modular")
+    result = testing.play(breakout, sources, start="modular", max_steps=400)
     assert result["error"]["error_type"] == "ZeroDivisionError" and result["score"] == 0
     assert result["steps"] == 1 and result["error_observation"].startswith("ball=(")
-    (error,) = steps_of(result, ErrorStep)
+    (error,) = testing.steps_of(result, ErrorStep)
     assert error.component == "choose_target"
     assert feedback_kinds(result)[-2:] == ["error", "episode_end"]
-    assert "policy failed" in steps_of(result, FeedbackStep)[-1].text
+    assert "policy failed" in testing.last_feedback(result)
 
 
 def test_invalid_actions_and_code_that_does_not_load_are_errors() -> None:
-    invalid = play({"act": "def act(objects):\n    return 'FIRE'\n"}, "monolithic")
+    invalid = testing.play(
+        breakout, {"act": "def act(objects):\n    return 'FIRE'\n"}, start="monolithic", max_steps=400
+    )
     assert (
         invalid["error"]["error_type"] == "ValueError"
         and "'LEFT', 'RIGHT', 'NOOP'" in invalid["error"]["message"]
     )
-    broken = play({"act": "def act(objects):\n    return (\n"}, "monolithic")
+    broken = testing.play(
+        breakout, {"act": "def act(objects):\n    return (\n"}, start="monolithic", max_steps=400
+    )
     assert broken["error"]["error_type"] == "SyntaxError" and broken["error_observation"] is None
-    missing = play({"predict_trajectory": "def other(x):\n    return x\n"}, "modular")
+    missing = testing.play(
+        breakout, {"predict_trajectory": "def other(x):\n    return x\n"}, start="modular", max_steps=400
+    )
     assert missing["error"]["error_type"] == "NameError" and missing["steps"] == 0
 
 
 def test_a_seed_replays_the_same_episode_for_the_random_start() -> None:
-    first, again = (play(start_sources("modular"), "modular", traced=False, seed=3) for _ in range(2))
+    sources = testing.start_sources(breakout, "modular")
+    first, again = (
+        testing.play(breakout, sources, start="modular", max_steps=400, traced=False, seed=3) for _ in range(2)
+    )
     assert first == again

@@ -20,6 +20,8 @@ from looplab.trace import TransitionStep
 if importlib.util.find_spec("ocatari") is None or importlib.util.find_spec("ale_py") is None:
     pytest.skip(f"needs the atari extra: {INSTALL_COMMANDS}", allow_module_level=True)
 
+import games_testing as testing  # tests/tasks/atari/games_testing.py (on pytest's and mypy's path)
+
 from looplab.tasks.atari.game_task import GameTask, make_game_task
 from looplab.tasks.atari.games.breakout import TASK
 
@@ -41,11 +43,8 @@ def task() -> GameTask:
 
 
 def test_defaults_follow_the_authors_evaluation_and_options_are_checked() -> None:
-    built = make_game_task(TASK, {})
-    assert [len(built.items(split)) for split in SPLITS] == [100, 1, 1]
-    assert built.items("train")[0].payload == {"seed": 0, "max_steps": 300}
-    assert built.items("validation")[0].payload == {"seed": 10_000, "max_steps": 4000}
-    assert built.target_score == 400
+    train, validation = {"seed": 0, "max_steps": 300}, {"seed": 10_000, "max_steps": 4000}
+    testing.assert_defaults(TASK, [100, 1, 1], {"train": train, "validation": validation}, target_score=400)
     with pytest.raises(TaskError, match=r"unknown option\(s\) \['episodes'\].*'validation_episodes'"):
         make_game_task(TASK, {"episodes": 3})
     with pytest.raises(TaskError, match="'max_steps' must be a positive integer"):

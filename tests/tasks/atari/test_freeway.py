@@ -3,41 +3,25 @@
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from looplab.sandbox.inprocess import InProcessSandbox
 from looplab.tasks.atari.env import INSTALL_COMMANDS
-from looplab.tasks.check import check_task
-from looplab.tasks.protocol import SPLITS, TrialContext
-from looplab.trace import CallStep, FeedbackStep, Trace, TransitionStep
+from looplab.trace import CallStep, FeedbackStep, TransitionStep
 
 if importlib.util.find_spec("ocatari") is None or importlib.util.find_spec("ale_py") is None:
     pytest.skip(f"needs the atari extra: {INSTALL_COMMANDS}", allow_module_level=True)
 
+import games_testing as testing  # tests/tasks/atari/games_testing.py (on pytest's and mypy's path)
+
 from looplab.tasks.atari.game import GameEnv
-from looplab.tasks.atari.game_task import make_game_task
-from looplab.tasks.atari.games.freeway import GAME, TASK, observe, rollout, starting_artifacts
+from looplab.tasks.atari.games import freeway
+from looplab.tasks.atari.games.freeway import GAME, TASK, observe
 
 ALWAYS_UP = {
     "analyze_traffic": "def analyze_traffic(chicken_y, cars):\n    return None\n",
     "choose_action": "def choose_action(analysis, chicken_y):\n    return 'UP'\n",
 }
-
-
-def start_sources() -> dict[str, str]:
-    return starting_artifacts()["modular"].artifact.values()
-
-
-def play(sources: dict[str, str], max_steps: int = 300, traced: bool = True, seed: int = 0) -> Any:
-    payload = {"sources": sources, "start": "modular", "seed": seed, "max_steps": max_steps, "traced": traced}
-    return rollout(payload, Path())
-
-
-def steps_of(result: dict[str, Any], kind: type) -> list[Any]:
-    return [step for step in Trace.from_json(result["trace"]).steps if isinstance(step, kind)]
 
 
 def test_the_game_env_shows_one_chicken_and_ten_lanes_and_up_moves_it_up() -> None:
@@ -56,34 +40,31 @@ def test_the_game_env_shows_one_chicken_and_ten_lanes_and_up_moves_it_up() -> No
 
 
 def test_the_starting_artifact_plays_a_traced_episode() -> None:
-    result = play(start_sources())
+    result = testing.play(freeway, testing.start_sources(freeway))
     assert result["error"] is None and result["steps"] == 300 and result["lives_lost"] == 0
-    transitions = steps_of(result, TransitionStep)
+    transitions = testing.steps_of(result, TransitionStep)
     assert len(transitions) == 300 and {step.action for step in transitions} <= {"UP", "DOWN", "NOOP"}
     assert transitions[0].observation.startswith("chicken_y=187 cars_x=[")
-    assert {call.component for call in steps_of(result, CallStep)} == {"analyze_traffic", "choose_action"}
-    assert "300-step cap" in steps_of(result, FeedbackStep)[-1].text
+    assert testing.called_components(result) == {"analyze_traffic", "choose_action"}
+    assert "300-step cap" in testing.last_feedback(result)
 
 
 def test_an_untraced_episode_records_no_transitions_or_calls() -> None:
-    result = play(start_sources(), traced=False)
+    result = testing.play(freeway, testing.start_sources(freeway), traced=False)
     assert result["error"] is None and result["steps"] == 300
-    assert not steps_of(result, TransitionStep) and not steps_of(result, CallStep)
+    assert not testing.steps_of(result, TransitionStep, CallStep)
 
 
 def test_moving_up_beats_the_random_start_within_a_capped_episode() -> None:
     good, start = (
-        play(ALWAYS_UP, max_steps=400, traced=False),
-        play(start_sources(), max_steps=400, traced=False),
+        testing.play(freeway, ALWAYS_UP, max_steps=400, traced=False),
+        testing.play(freeway, testing.start_sources(freeway), max_steps=400, traced=False),
     )
     assert good["score"] >= 4 and start["score"] == 0
-    assert len(steps_of(good, FeedbackStep)) > 4  # a point_won for each crossing
+    assert len(testing.steps_of(good, FeedbackStep)) > 4  # a point_won for each crossing
 
 
 def test_defaults_follow_the_authors_evaluation_and_the_task_passes_check_task() -> None:
-    task = make_game_task(TASK, {})
-    assert [len(task.items(split)) for split in SPLITS] == [100, 3, 3]
-    assert task.items("train")[0].payload == {"seed": 0, "max_steps": 100}
-    assert task.items("validation")[0].payload == {"seed": 10_000, "max_steps": 2500}
-    assert task.target_score == 30
-    check_task(task, TrialContext(sandbox=InProcessSandbox(), max_steps=100))
+    train, validation = {"seed": 0, "max_steps": 100}, {"seed": 10_000, "max_steps": 2500}
+    testing.assert_defaults(TASK, [100, 3, 3], {"train": train, "validation": validation}, target_score=30)
+    testing.assert_passes_check_task(TASK, {}, max_steps=100)

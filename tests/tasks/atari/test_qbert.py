@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from looplab.config import RunConfig, load_config
-from looplab.llm.backends.scripted import ScriptedLLM
-from looplab.runner.run import execute
-from looplab.sandbox.inprocess import InProcessSandbox
-from looplab.store.memory import MemoryRunStore
 from looplab.tasks.atari.env import INSTALL_COMMANDS
-from looplab.tasks.check import check_task
-from looplab.tasks.protocol import SPLITS, TrialContext
-from looplab.trace import CallStep, ErrorStep, FeedbackStep, Trace, TransitionStep
+from looplab.trace import ErrorStep
 
 if importlib.util.find_spec("ocatari") is None or importlib.util.find_spec("ale_py") is None:
     pytest.skip(f"needs the atari extra: {INSTALL_COMMANDS}", allow_module_level=True)
 
+import games_testing as testing  # tests/tasks/atari/games_testing.py (on pytest's and mypy's path)
+
 from looplab.tasks.atari.game import GameEnv
-from looplab.tasks.atari.game_task import make_game_task
-from looplab.tasks.atari.games.qbert import GAME, TASK, observe, rollout, starting_artifacts
+from looplab.tasks.atari.games import qbert
+from looplab.tasks.atari.games.qbert import GAME, TASK, observe
 
 HOP_TO_UNLIKE_CUBES = '''MOVES = {"UP": (-1, 0), "RIGHT": (1, 1), "LEFT": (-1, -1), "DOWN": (1, 0)}
 DANGER = ("Coily", "PurpleBall")
@@ -66,19 +59,6 @@ PASS_ON = "def choose_action(analysis, player):\n    return analysis\n"
 GOOD = {"analyze_situation": HOP_TO_UNLIKE_CUBES, "choose_action": PASS_ON}
 
 
-def start_sources() -> dict[str, str]:
-    return starting_artifacts()["modular"].artifact.values()
-
-
-def play(sources: dict[str, str], max_steps: int = 300, traced: bool = True, seed: int = 0) -> Any:
-    payload = {"sources": sources, "start": "modular", "seed": seed, "max_steps": max_steps, "traced": traced}
-    return rollout(payload, Path())
-
-
-def steps_of(result: dict[str, Any], kind: type) -> list[Any]:
-    return [step for step in Trace.from_json(result["trace"]).steps if isinstance(step, kind)]
-
-
 def test_the_pyramid_has_21_cubes_and_right_jumps_down_right_and_colours_the_cube() -> None:
     env = GameEnv(GAME)
     try:
@@ -102,18 +82,15 @@ def test_the_pyramid_has_21_cubes_and_right_jumps_down_right_and_colours_the_cub
 
 
 def test_the_starting_artifact_plays_a_traced_episode() -> None:
-    result = play(start_sources())
+    result = testing.play(qbert, testing.start_sources(qbert))
     assert result["error"] is None and result["steps"] == 300 and result["lives_lost"] >= 1
-    transitions = steps_of(result, TransitionStep)
-    assert len(transitions) == result["steps"] and set(GAME.action_ids) >= {s.action for s in transitions}
-    assert transitions[0].observation.startswith("qbert=")
-    assert {call.component for call in steps_of(result, CallStep)} == {"analyze_situation", "choose_action"}
-    assert f"Score {result['score']:.0f}" in steps_of(result, FeedbackStep)[-1].text
+    components = {"analyze_situation", "choose_action"}
+    testing.assert_traced_episode(result, GAME.action_ids, "qbert=", components)
 
 
 def test_hopping_to_unlike_cubes_beats_the_random_start_within_a_capped_episode() -> None:
-    good = play(GOOD, traced=False)
-    start = play(start_sources(), traced=False)
+    good = testing.play(qbert, GOOD, traced=False)
+    start = testing.play(qbert, testing.start_sources(qbert), traced=False)
     assert good["error"] is None and good["lives_lost"] <= 1 and good["steps"] == 300
     assert good["score"] >= start["score"] + 1000
 
@@ -122,42 +99,20 @@ def test_a_crash_is_recorded_and_ends_the_episode_with_the_points_so_far() -> No
     crashing = dict(
         GOOD, analyze_situation="def analyze_situation(player, cubes, enemies, disks):\n    1 / 0\n"
     )
-    result = play(crashing)
+    result = testing.play(qbert, crashing)
     assert result["error"]["error_type"] == "ZeroDivisionError" and result["score"] == 0
     assert result["error_observation"].startswith("qbert=(0,0)")
-    (error,) = steps_of(result, ErrorStep)
+    (error,) = testing.steps_of(result, ErrorStep)
     assert error.component == "analyze_situation"
 
 
 def test_defaults_follow_the_authors_evaluation_and_the_task_passes_check_task() -> None:
-    task = make_game_task(TASK, {})
-    assert [len(task.items(split)) for split in SPLITS] == [100, 1, 1]
-    assert task.items("train")[0].payload == {"seed": 0, "max_steps": 100}
-    assert task.items("validation")[0].payload == {"seed": 10_000, "max_steps": 4_000}
-    assert task.target_score == 3000
-    check_task(
-        make_game_task(TASK, {"max_steps": 100, "eval_max_steps": 100}),
-        TrialContext(sandbox=InProcessSandbox(), max_steps=100),
-    )
+    train, validation = {"seed": 0, "max_steps": 100}, {"seed": 10_000, "max_steps": 4_000}
+    testing.assert_defaults(TASK, [100, 1, 1], {"train": train, "validation": validation}, target_score=3000)
+    testing.assert_passes_check_task(TASK, {"max_steps": 100, "eval_max_steps": 100}, max_steps=100)
 
 
 def test_a_tiny_loop_accepts_a_policy_that_hops_to_unlike_cubes() -> None:
-    blocks = "".join(f"\n```python\n{source}```\n" for source in (HOP_TO_UNLIKE_CUBES, PASS_ON))
-    reply = f"Hop toward cubes not yet coloured.\n{blocks}"
-    llm = ScriptedLLM(lambda request: reply)
-    overrides = [
-        "task.name=qbert",
-        "task.start=modular",
-        "task.options={max_steps = 100, eval_max_steps = 300}",
-        "loop.budget.max_updates=1",
-        "loop.batching.size=1",
-        "sandbox.workers=1",
-        "loop.optimizer.max_repairs=0",
-    ]
-    result, _ = execute(load_config(RunConfig, None, overrides), MemoryRunStore(), llm, InProcessSandbox())
-    assert result.updates == 1 and len(llm.calls) == 1
-    assert result.start_validation is not None and result.final_validation is not None
-    assert result.final_validation >= result.start_validation + 1000, (
-        result.start_validation,
-        result.final_validation,
-    )
+    options = {"max_steps": 100, "eval_max_steps": 300}
+    result, llm = testing.tiny_loop("qbert", (HOP_TO_UNLIKE_CUBES, PASS_ON), options)
+    testing.assert_one_update_raised_validation(result, llm, gain=1000)

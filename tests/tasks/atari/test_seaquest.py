@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from looplab.sandbox.inprocess import InProcessSandbox
 from looplab.tasks.atari.env import INSTALL_COMMANDS
-from looplab.tasks.check import check_task
-from looplab.tasks.protocol import SPLITS, TrialContext
-from looplab.trace import CallStep, FeedbackStep, Trace, TransitionStep
+from looplab.trace import CallStep, TransitionStep
 
 if importlib.util.find_spec("ocatari") is None or importlib.util.find_spec("ale_py") is None:
     pytest.skip(f"needs the atari extra: {INSTALL_COMMANDS}", allow_module_level=True)
 
+import games_testing as testing  # tests/tasks/atari/games_testing.py (on pytest's and mypy's path)
+
 from looplab.tasks.atari.game import GameEnv
-from looplab.tasks.atari.game_task import make_game_task
-from looplab.tasks.atari.games.seaquest import GAME, TASK, observe, rollout, starting_artifacts
+from looplab.tasks.atari.games import seaquest
+from looplab.tasks.atari.games.seaquest import GAME, TASK, observe
 
 HOLD_FIRE_AND_DODGE = {
     "analyze_situation": '''def analyze_situation(player, objects, oxygen, divers):
@@ -45,19 +42,6 @@ HOLD_FIRE_AND_DODGE = {
 }
 
 
-def start_sources() -> dict[str, str]:
-    return starting_artifacts()["modular"].artifact.values()
-
-
-def play(sources: dict[str, str], max_steps: int = 300, traced: bool = True, seed: int = 0) -> Any:
-    payload = {"sources": sources, "start": "modular", "seed": seed, "max_steps": max_steps, "traced": traced}
-    return rollout(payload, Path())
-
-
-def steps_of(result: dict[str, Any], kind: type) -> list[Any]:
-    return [step for step in Trace.from_json(result["trace"]).steps if isinstance(step, kind)]
-
-
 def test_the_game_env_starts_on_the_surface_and_fills_oxygen_before_diving() -> None:
     env = GameEnv(GAME)
     try:
@@ -78,36 +62,27 @@ def test_the_game_env_starts_on_the_surface_and_fills_oxygen_before_diving() -> 
 
 
 def test_the_starting_artifact_plays_a_traced_game_to_the_end() -> None:
-    result = play(start_sources(), max_steps=4000)
+    result = testing.play(seaquest, testing.start_sources(seaquest), max_steps=4000)
     assert result["error"] is None and result["game_over"] and result["lives_lost"] == 4
-    transitions = steps_of(result, TransitionStep)
-    assert len(transitions) == result["steps"] and set(GAME.action_ids) >= {s.action for s in transitions}
-    assert transitions[0].observation.startswith("player=(")
-    assert {call.component for call in steps_of(result, CallStep)} == {"analyze_situation", "choose_action"}
-    assert f"Score {result['score']:.0f}" in steps_of(result, FeedbackStep)[-1].text
+    components = {"analyze_situation", "choose_action"}
+    testing.assert_traced_episode(result, GAME.action_ids, "player=(", components)
 
 
 def test_an_untraced_episode_records_no_transitions_or_calls() -> None:
-    result = play(start_sources(), max_steps=4000, traced=False)
+    result = testing.play(seaquest, testing.start_sources(seaquest), max_steps=4000, traced=False)
     assert result["error"] is None and result["game_over"]
-    assert not steps_of(result, TransitionStep) and not steps_of(result, CallStep)
+    assert not testing.steps_of(result, TransitionStep, CallStep)
 
 
 def test_holding_a_depth_and_firing_beats_the_random_start_within_a_capped_episode() -> None:
-    good = play(HOLD_FIRE_AND_DODGE, traced=False)
-    start = play(start_sources(), traced=False)
+    good = testing.play(seaquest, HOLD_FIRE_AND_DODGE, traced=False)
+    start = testing.play(seaquest, testing.start_sources(seaquest), traced=False)
     assert good["error"] is None and good["lives_lost"] == 0 and good["steps"] == 300
     assert start["lives_lost"] >= 1
     assert good["score"] >= start["score"] + 40
 
 
 def test_defaults_follow_the_authors_evaluation_and_the_task_passes_check_task() -> None:
-    task = make_game_task(TASK, {})
-    assert [len(task.items(split)) for split in SPLITS] == [100, 1, 1]
-    assert task.items("train")[0].payload == {"seed": 0, "max_steps": 100}
-    assert task.items("validation")[0].payload == {"seed": 10_000, "max_steps": 4_000}
-    assert task.target_score == 1000
-    check_task(
-        make_game_task(TASK, {"max_steps": 200, "eval_max_steps": 200}),
-        TrialContext(sandbox=InProcessSandbox(), max_steps=200),
-    )
+    train, validation = {"seed": 0, "max_steps": 100}, {"seed": 10_000, "max_steps": 4_000}
+    testing.assert_defaults(TASK, [100, 1, 1], {"train": train, "validation": validation}, target_score=1000)
+    testing.assert_passes_check_task(TASK, {"max_steps": 200, "eval_max_steps": 200}, max_steps=200)
