@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 import looplab
-from looplab.store.provenance import Provenance, collect_provenance, git_head, package_versions
+from looplab.store.provenance import (
+    Provenance,
+    collect_provenance,
+    git_head,
+    looplab_source,
+    package_versions,
+    source_state,
+)
 
 
 def test_collects_versions_argv_and_extra(tmp_path: Path) -> None:
@@ -57,3 +64,37 @@ def test_git_sha_of_the_working_directory(tmp_path: Path, monkeypatch: pytest.Mo
     git("add", "f")
     git("commit", "-q", "-m", "c")
     assert git_head(tmp_path) == git("rev-parse", "HEAD").strip()
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_source_state_names_the_commit_and_uncommitted_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    package = tmp_path / "src" / "pkg"
+    package.mkdir(parents=True)
+
+    def git(*args: str) -> str:
+        command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args]
+        return subprocess.run(command, cwd=tmp_path, check=True, capture_output=True, text=True).stdout
+
+    assert source_state(package) is None  # not a checkout: an installed wheel
+    git("init", "-q")
+    (package / "m.py").write_text("x = 1\n", encoding="utf-8")
+    git("add", ".")
+    git("commit", "-q", "-m", "c")
+    sha = git("rev-parse", "HEAD").strip()
+    assert source_state(package) == sha
+    (tmp_path / "elsewhere.txt").write_text("outside the package\n", encoding="utf-8")
+    assert source_state(package) == sha
+    (package / "new.py").write_text("y = 1\n", encoding="utf-8")  # a new module is changed code too
+    assert source_state(package) == f"{sha}+dirty"
+    (package / "new.py").unlink()
+    (package / "m.py").write_text("x = 2\n", encoding="utf-8")
+    assert source_state(package) == f"{sha}+dirty"
+
+
+def test_the_looplab_source_is_read_once_per_process() -> None:
+    first = collect_provenance(argv=[]).looplab_source
+    assert looplab_source.cache_info().currsize == 1
+    assert collect_provenance(argv=[]).looplab_source == first

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 
@@ -40,6 +41,12 @@ class Provenance(BaseModel):
     git_sha: str | None = Field(
         default=None, description="HEAD of the git repository the run started in; None outside one."
     )
+    looplab_source: str | None = Field(
+        default=None,
+        description="When looplab runs from a git checkout (an editable install): the commit of that "
+        "checkout, with '+dirty' if it had uncommitted changes, read once per process, so a long sweep "
+        "records the code it loaded, not a later commit. None for an installed wheel.",
+    )
     packages: dict[str, str] = Field(
         default_factory=dict, description="Versions of the tracked packages that are installed."
     )
@@ -48,25 +55,42 @@ class Provenance(BaseModel):
     )
 
 
-def git_head(cwd: Path | None = None) -> str | None:
-    """The commit `git rev-parse HEAD` reports in `cwd`, or None (no git, not a repository, no commits)."""
+def _git(args: Sequence[str], cwd: Path | None) -> str | None:
+    """The stripped output of `git ARGS` in `cwd`, or None when git fails or is missing."""
     try:
         result = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=_GIT_TIMEOUT_S,
-            check=False,
+            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=_GIT_TIMEOUT_S, check=False
         )
     except (OSError, subprocess.TimeoutExpired) as error:
-        logger.debug("git rev-parse HEAD failed: %s", error)
+        logger.debug("git %s failed: %s", " ".join(args), error)
         return None
-    sha = result.stdout.strip()
-    if result.returncode != 0 or not sha:
-        logger.debug("no git commit in %s: %s", cwd or Path.cwd(), result.stderr.strip())
+    if result.returncode != 0:
+        logger.debug("git %s in %s: %s", " ".join(args), cwd or Path.cwd(), result.stderr.strip())
         return None
-    return sha
+    return result.stdout.strip()
+
+
+def git_head(cwd: Path | None = None) -> str | None:
+    """The commit `git rev-parse HEAD` reports in `cwd`, or None (no git, not a repository, no commits)."""
+    return _git(["rev-parse", "HEAD"], cwd) or None
+
+
+def source_state(package_dir: Path) -> str | None:
+    """`<commit>` or `<commit>+dirty` of the git checkout holding `package_dir`; None outside one."""
+    top = _git(["rev-parse", "--show-toplevel"], package_dir)
+    if not top or not package_dir.resolve().is_relative_to(Path(top).resolve()):
+        return None
+    sha = git_head(package_dir)
+    if sha is None:
+        return None
+    changes = _git(["status", "--porcelain", "--", "."], package_dir)  # untracked files too, not ignored
+    return f"{sha}+dirty" if changes else sha
+
+
+@cache
+def looplab_source() -> str | None:
+    """`source_state` of the looplab package this process imported, read on the first call only."""
+    return source_state(Path(looplab.__file__).resolve().parent)
 
 
 def package_versions(names: Sequence[str] = TRACKED_PACKAGES) -> dict[str, str]:
@@ -94,6 +118,7 @@ def collect_provenance(
         hostname=socket.gethostname(),
         argv=tuple(sys.argv if argv is None else argv),
         git_sha=git_head(cwd),
+        looplab_source=looplab_source(),
         packages=package_versions(),
         extra=dict(extra or {}),
     )
