@@ -13,14 +13,15 @@ Adding a game is one file, `games/<game>.py` (`games/breakout.py` is the model),
    policy may name with their ALE ids, FIRE's id if serving needs it.
 3. `observe` (OCAtari's objects → the dict the policy sees) and `describe` (one trace line per
    observation).
-4. One wiring function per starting artifact, then `SPEC = GameSpec(...)` (with `in_play` and a
-   `Wiring` per start).
-5. The starting artifacts' texts (rich descriptions in each `CodeParam`, short weak code) and
-   `starting_artifacts() -> dict[str, StartingArtifact]`.
+4. One wiring per starting artifact, then `SPEC = GameSpec(...)` (with `in_play` and a `Wiring` per
+   start). A two-stage analyze → choose_action wiring is `harness.analyze_then_act(...)` with the
+   function that builds the first stage's inputs; any other is a function building the policy.
+5. The starting artifacts' texts (rich descriptions, short weak code) and
+   `starting_artifacts() -> dict[str, StartingArtifact]`, each start built by
+   `game_task.code_start(start, wiring, summary, {name: (code, description)})`.
 6. `TASK = GameTaskSpec(name=<the module's name>, objective=..., entrypoint=f"{__name__}:rollout",
    starting_artifacts=starting_artifacts, starts={...}, defaults=GameOptions(...), target_score=...)`.
-7. `def rollout(payload, workdir) -> dict[str, Any]: return run_rollout(SPEC, payload)`, the sandbox
-   entrypoint.
+7. `rollout = rollout_for(SPEC)`, the sandbox entrypoint the task's `entrypoint` names.
 
 Nothing else changes: `looplab.tasks.builtin` registers every module of `games` as a task of the same
 name (with `extra="atari"`) by discovery, without importing it, and the tests run `check_task` on every

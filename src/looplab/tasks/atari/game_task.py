@@ -1,7 +1,8 @@
 """The generic Atari task: an episodic task for any game played by `harness`, with Pong's options.
 
-A game's task is one `GameTaskSpec` value (its name, objective, sandbox entrypoint, starting artifacts,
-default options and an optional target score to stop early at) turned into a task by `make_game_task`.
+A game's task is one `GameTaskSpec` value (its name, objective, sandbox entrypoint, starting artifacts
+built with `code_start`, default options and an optional target score to stop early at) turned into a task
+by `make_game_task`.
 Items are episode seeds: `train` (traced rollouts the optimizer learns from), `validation` and `test`
 (untraced evaluation episodes, on seeds disjoint from train and from each other). A trial plays one
 episode in the sandbox and becomes an `Outcome`: the score (the sum of the game's rewards), feedback that
@@ -15,11 +16,12 @@ credit horizon cuts), `eval_max_steps` (per validation or test episode), `train_
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from looplab.artifact import Artifact, StartingArtifact
+from looplab.artifact import Artifact, CodeParam, StartingArtifact
 from looplab.errors import TaskError
 from looplab.sandbox.protocol import ErrorInfo, SandboxJob, SandboxLimits, SandboxResult
 from looplab.tasks.atari.env import check_atari_installed
@@ -64,6 +66,19 @@ class GameTaskSpec:
     target_score: float | None = None
     """Stop early when validation reaches it: a score good enough that more updates are not worth their
     cost. None never stops early. Each game's module documents where its value comes from."""
+
+
+def code_start(
+    start: str, wiring: str, summary: str, functions: Mapping[str, tuple[str, str]]
+) -> StartingArtifact:
+    """A starting artifact whose parameters are all trainable code: `functions` maps each function's name to
+    its first draft's source and its description (an indented docstring-like text, dedented here)."""
+    artifact = Artifact(
+        params={name: CodeParam(name, code, textwrap.dedent(doc)) for name, (code, doc) in functions.items()},
+        trainable=frozenset(functions),
+        wiring=wiring,
+    )
+    return StartingArtifact(start, summary, artifact)
 
 
 def sandbox_limits(max_steps: int) -> SandboxLimits:

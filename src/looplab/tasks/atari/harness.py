@@ -2,7 +2,8 @@
 
 A game's module (e.g. `games.breakout`) defines a `GameSpec` (the `AtariGame`, how OCAtari's objects
 become what the policy sees, a one-line summary of an observation for the trace, and one wiring per
-starting artifact) and a sandbox entrypoint `rollout(payload, workdir)` that calls `run_rollout`.
+starting artifact; `analyze_then_act` builds the common two-stage one) and its sandbox entrypoint,
+`rollout = rollout_for(SPEC)`, which calls `run_rollout`.
 Everything else lives here: loading the candidate's functions with `load_functions`, stepping the policy
 next to the emulator (a step costs no IPC), pressing FIRE while no ball is in play, life loss, per-step
 trace records through a `TraceRecorder` (transitions and, when traced, the wiring's calls), feedback
@@ -21,6 +22,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy
@@ -37,6 +39,8 @@ Objects = dict[str, Any]
 Policy = Callable[[Objects], object]
 """The wired policy: objects in, the candidate's (unchecked) action name out."""
 Functions = Mapping[str, Callable[..., object]]
+Rollout = Callable[[Mapping[str, Any], Path], dict[str, Any]]
+"""A game's sandbox entrypoint: the job's payload and working directory in, the result as JSON out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,41 @@ class Wiring:
     """The functions the candidate must define, in call order; the last one returns the action."""
     wire: Callable[[Functions, TraceRecorder], Policy]
     """Builds the policy; it records each call on the recorder when `recorder.enabled`."""
+
+
+def analyze_then_act(
+    trainable: tuple[str, str],
+    inputs: Callable[[Objects], dict[str, Any]],
+    keep: str,
+    shown: Callable[[dict[str, Any]], Mapping[str, Any]] | None = None,
+) -> Wiring:
+    """The two-stage wiring `first(*inputs) → second(analysis, inputs[keep])`, e.g. analyze → choose_action.
+
+    `inputs` builds the first function's arguments from the objects, in call order; they are fresh copies,
+    since the candidate may change what it is given. The trace records the first call with `shown(inputs)`
+    (all the inputs when None; it runs after the call, so it sees what the candidate left), and the second
+    with `analysis` and the kept input under its own name.
+    """
+    first, second = trainable
+
+    def wire(functions: Functions, recorder: TraceRecorder) -> Policy:
+        analyze, action_of = functions[first], functions[second]
+        traced = recorder.enabled
+
+        def policy(objects: Objects) -> object:
+            arguments = inputs(objects)
+            analysis = analyze(*arguments.values())
+            if traced:
+                recorder.call(first, arguments if shown is None else shown(arguments), analysis)
+            kept = arguments[keep]
+            action = action_of(analysis, kept)
+            if traced:
+                recorder.call(second, {"analysis": analysis, keep: kept}, action)
+            return action
+
+        return policy
+
+    return Wiring(trainable, wire)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,3 +282,17 @@ def run_rollout(spec: GameSpec, payload: Mapping[str, Any]) -> dict[str, Any]:
     `error_observation` (what the policy saw when it failed) and `trace` (`Trace.to_json()`).
     """
     return run_episode(spec, dict(payload["sources"]), EpisodeRequest.from_payload(spec, payload))
+
+
+def rollout_for(spec: GameSpec) -> Rollout:
+    """The sandbox entrypoint of `spec`'s game.
+
+    A game's module binds it as `rollout = rollout_for(SPEC)`: the sandbox worker imports the module named
+    by the task's entrypoint `"<module>:rollout"` and calls that attribute with `(payload, workdir)`.
+    """
+
+    def rollout(payload: Mapping[str, Any], workdir: Path) -> dict[str, Any]:
+        return run_rollout(spec, payload)
+
+    rollout.__doc__ = f"Sandbox entrypoint: play one episode of {spec.game.name} with the candidate policy."
+    return rollout

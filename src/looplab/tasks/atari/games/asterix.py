@@ -36,16 +36,12 @@ in a 7,031-step game (10 lives lost, extra lives earned on the way) on seeds 0 a
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from looplab.artifact import Artifact, CodeParam, StartingArtifact
+from looplab.artifact import StartingArtifact
 from looplab.tasks.atari.game import AtariGame, GameObject
-from looplab.tasks.atari.game_task import GameOptions, GameTaskSpec
-from looplab.tasks.atari.harness import Functions, GameSpec, Objects, Policy, Wiring, run_rollout
-from looplab.trace import TraceRecorder
+from looplab.tasks.atari.game_task import GameOptions, GameTaskSpec, code_start
+from looplab.tasks.atari.harness import GameSpec, Objects, analyze_then_act, rollout_for
 
 GAME = AtariGame(
     name="Asterix",
@@ -98,32 +94,24 @@ def describe(objects: Objects) -> str:
     return f"player=({player['x']},lane {player['lane']}) lanes=[{lanes}]"
 
 
-def modular_policy(functions: Functions, recorder: TraceRecorder) -> Policy:
+def _modular_inputs(objects: Objects) -> dict[str, Any]:
     """analyze_situation(player, objects) → choose_action(analysis, player); the wiring copies the dicts."""
-    analyze, action_of = (functions[name] for name in MODULAR_TRAINABLE)
-    traced = recorder.enabled
-
-    def policy(objects: Objects) -> object:
-        player = dict(objects["Player"])
-        others = [dict(item) for item in objects["Objects"]]
-        analysis = analyze(player, others)
-        if traced:
-            recorder.call("analyze_situation", {"player": player, "objects": len(others)}, analysis)
-        action = action_of(analysis, player)
-        if traced:
-            recorder.call("choose_action", {"analysis": analysis, "player": player}, action)
-        return action
-
-    return policy
+    return {"player": dict(objects["Player"]), "objects": [dict(item) for item in objects["Objects"]]}
 
 
-MODULAR_TRAINABLE = ("analyze_situation", "choose_action")
 SPEC = GameSpec(
     game=GAME,
     observe=observe,
     describe=describe,
     in_play=lambda objects: "Player" in objects,
-    wirings={"modular": Wiring(MODULAR_TRAINABLE, modular_policy)},
+    wirings={
+        "modular": analyze_then_act(
+            ("analyze_situation", "choose_action"),
+            _modular_inputs,
+            keep="player",
+            shown=lambda inputs: inputs | {"objects": len(inputs["objects"])},
+        )
+    },
 )
 
 
@@ -201,19 +189,13 @@ MODULAR_WIRING = "asterix:modular"
 
 def starting_artifacts() -> dict[str, StartingArtifact]:
     """`modular`: two trainable code parameters, analyze_situation → choose_action."""
-    docs = {"analyze_situation": ANALYZE_DOC, "choose_action": ACTION_DOC}
-    codes = {"analyze_situation": ANALYZE, "choose_action": ACTION}
-    modular = Artifact(
-        params={name: CodeParam(name, codes[name], textwrap.dedent(docs[name])) for name in codes},
-        trainable=frozenset(codes),
-        wiring=MODULAR_WIRING,
-    )
     return {
-        "modular": StartingArtifact(
+        "modular": code_start(
             "modular",
+            MODULAR_WIRING,
             "analyze_situation(player, objects) → choose_action(analysis, player) returns one of 9 moves",
-            modular,
-        )
+            {"analyze_situation": (ANALYZE, ANALYZE_DOC), "choose_action": (ACTION, ACTION_DOC)},
+        ),
     }
 
 
@@ -233,6 +215,4 @@ TASK = GameTaskSpec(
 )
 
 
-def rollout(payload: Mapping[str, Any], workdir: Path) -> dict[str, Any]:
-    """Sandbox entrypoint: play one episode of Asterix with the candidate policy (see `run_rollout`)."""
-    return run_rollout(SPEC, payload)
+rollout = rollout_for(SPEC)

@@ -37,15 +37,10 @@ with 0 points, and score 1–4 in a full five-life game of 170–260 steps; a ha
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
-
-from looplab.artifact import Artifact, CodeParam, StartingArtifact
+from looplab.artifact import StartingArtifact
 from looplab.tasks.atari.game import AtariGame, GameObject
-from looplab.tasks.atari.game_task import GameOptions, GameTaskSpec
-from looplab.tasks.atari.harness import Functions, GameSpec, Objects, Policy, Wiring, run_rollout
+from looplab.tasks.atari.game_task import GameOptions, GameTaskSpec, code_start
+from looplab.tasks.atari.harness import Functions, GameSpec, Objects, Policy, Wiring, rollout_for
 from looplab.trace import TraceRecorder
 
 GAME = AtariGame(
@@ -260,29 +255,23 @@ MONOLITHIC_WIRING = "breakout:monolithic"
 
 def starting_artifacts() -> dict[str, StartingArtifact]:
     """`modular` (three trainable code parameters) and `monolithic` (one)."""
-    docs = {"predict_trajectory": PREDICT_DOC, "choose_target": TARGET_DOC, "choose_action": ACTION_DOC}
-    codes = {"predict_trajectory": PREDICT, "choose_target": TARGET, "choose_action": ACTION}
-    modular = Artifact(
-        params={name: CodeParam(name, codes[name], textwrap.dedent(docs[name])) for name in codes},
-        trainable=frozenset(codes),
-        wiring=MODULAR_WIRING,
-    )
-    monolithic = Artifact(
-        params={"act": CodeParam("act", ACT, textwrap.dedent(ACT_DOC))},
-        trainable=frozenset({"act"}),
-        wiring=MONOLITHIC_WIRING,
-    )
     return {
-        "modular": StartingArtifact(
+        "modular": code_start(
             "modular",
+            MODULAR_WIRING,
             "predict_trajectory(ball) → choose_target(landing_x, paddle_x) → choose_action(target_x, "
             "paddle_x) returns LEFT/RIGHT/NOOP; the harness fires while no ball is in play",
-            modular,
+            {
+                "predict_trajectory": (PREDICT, PREDICT_DOC),
+                "choose_target": (TARGET, TARGET_DOC),
+                "choose_action": (ACTION, ACTION_DOC),
+            },
         ),
-        "monolithic": StartingArtifact(
+        "monolithic": code_start(
             "monolithic",
+            MONOLITHIC_WIRING,
             "one trainable act(objects) from the raw object dict to LEFT/RIGHT/NOOP",
-            monolithic,
+            {"act": (ACT, ACT_DOC)},
         ),
     }
 
@@ -303,6 +292,4 @@ TASK = GameTaskSpec(
 )
 
 
-def rollout(payload: Mapping[str, Any], workdir: Path) -> dict[str, Any]:
-    """Sandbox entrypoint: play one episode of Breakout with the candidate policy (see `run_rollout`)."""
-    return run_rollout(SPEC, payload)
+rollout = rollout_for(SPEC)

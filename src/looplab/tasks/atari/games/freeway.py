@@ -33,16 +33,12 @@ hand-written policy that always moves UP scores 21, and 4 within the first 400 s
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from looplab.artifact import Artifact, CodeParam, StartingArtifact
+from looplab.artifact import StartingArtifact
 from looplab.tasks.atari.game import AtariGame, GameObject
-from looplab.tasks.atari.game_task import GameOptions, GameTaskSpec
-from looplab.tasks.atari.harness import Functions, GameSpec, Objects, Policy, Wiring, run_rollout
-from looplab.trace import TraceRecorder
+from looplab.tasks.atari.game_task import GameOptions, GameTaskSpec, code_start
+from looplab.tasks.atari.harness import GameSpec, Objects, analyze_then_act, rollout_for
 
 GAME = AtariGame(
     name="Freeway",
@@ -72,33 +68,26 @@ def describe(objects: Objects) -> str:
     return f"chicken_y={objects['Chicken']['y']} cars_x=[{cars}]"
 
 
-def modular_policy(functions: Functions, recorder: TraceRecorder) -> Policy:
+def _modular_inputs(objects: Objects) -> dict[str, Any]:
     """analyze_traffic(chicken_y, cars) → choose_action(analysis, chicken_y); the wiring copies the cars."""
-    analyze, action_of = (functions[name] for name in MODULAR_TRAINABLE)
-    traced = recorder.enabled
-
-    def policy(objects: Objects) -> object:
-        chicken_y = objects["Chicken"]["y"]
-        cars = [dict(car) for car in objects["Cars"]]
-        analysis = analyze(chicken_y, cars)
-        if traced:
-            cars_x = [car["x"] for car in cars]
-            recorder.call("analyze_traffic", {"chicken_y": chicken_y, "cars_x": cars_x}, analysis)
-        action = action_of(analysis, chicken_y)
-        if traced:
-            recorder.call("choose_action", {"analysis": analysis, "chicken_y": chicken_y}, action)
-        return action
-
-    return policy
+    return {"chicken_y": objects["Chicken"]["y"], "cars": [dict(car) for car in objects["Cars"]]}
 
 
-MODULAR_TRAINABLE = ("analyze_traffic", "choose_action")
+def _modular_shown(inputs: dict[str, Any]) -> dict[str, Any]:
+    """What the trace keeps of analyze_traffic's inputs: the chicken's y and the cars' x."""
+    return {"chicken_y": inputs["chicken_y"], "cars_x": [car["x"] for car in inputs["cars"]]}
+
+
 SPEC = GameSpec(
     game=GAME,
     observe=observe,
     describe=describe,
     in_play=lambda objects: "Chicken" in objects,
-    wirings={"modular": Wiring(MODULAR_TRAINABLE, modular_policy)},
+    wirings={
+        "modular": analyze_then_act(
+            ("analyze_traffic", "choose_action"), _modular_inputs, keep="chicken_y", shown=_modular_shown
+        )
+    },
 )
 
 
@@ -173,19 +162,13 @@ MODULAR_WIRING = "freeway:modular"
 
 def starting_artifacts() -> dict[str, StartingArtifact]:
     """`modular`: two trainable code parameters, analyze_traffic → choose_action."""
-    docs = {"analyze_traffic": ANALYZE_DOC, "choose_action": ACTION_DOC}
-    codes = {"analyze_traffic": ANALYZE, "choose_action": ACTION}
-    modular = Artifact(
-        params={name: CodeParam(name, codes[name], textwrap.dedent(docs[name])) for name in codes},
-        trainable=frozenset(codes),
-        wiring=MODULAR_WIRING,
-    )
     return {
-        "modular": StartingArtifact(
+        "modular": code_start(
             "modular",
+            MODULAR_WIRING,
             "analyze_traffic(chicken_y, cars) → choose_action(analysis, chicken_y) returns UP/DOWN/NOOP",
-            modular,
-        )
+            {"analyze_traffic": (ANALYZE, ANALYZE_DOC), "choose_action": (ACTION, ACTION_DOC)},
+        ),
     }
 
 
@@ -205,6 +188,4 @@ TASK = GameTaskSpec(
 )
 
 
-def rollout(payload: Mapping[str, Any], workdir: Path) -> dict[str, Any]:
-    """Sandbox entrypoint: play one episode of Freeway with the candidate policy (see `run_rollout`)."""
-    return run_rollout(SPEC, payload)
+rollout = rollout_for(SPEC)

@@ -50,16 +50,13 @@ at a round's end OCAtari shows Q*bert at the top a step before he is there) scor
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from looplab.artifact import Artifact, CodeParam, StartingArtifact
+from looplab.artifact import StartingArtifact
 from looplab.tasks.atari.game import AtariGame, GameObject
-from looplab.tasks.atari.game_task import GameOptions, GameTaskSpec
-from looplab.tasks.atari.harness import Functions, GameSpec, Objects, Policy, Wiring, run_rollout
-from looplab.trace import TraceRecorder
+from looplab.tasks.atari.game_task import GameOptions, GameTaskSpec, code_start
+from looplab.tasks.atari.harness import GameSpec, Objects, analyze_then_act, rollout_for
 
 GAME = AtariGame(
     name="Qbert",
@@ -140,36 +137,31 @@ def describe(objects: Objects) -> str:
     return f"qbert=({_where(player)}) unlike_his={unlike} enemies=[{enemies}]"
 
 
-def modular_policy(functions: Functions, recorder: TraceRecorder) -> Policy:
+def _modular_inputs(objects: Objects) -> dict[str, Any]:
     """analyze_situation(player, cubes, enemies, disks) → choose_action(analysis, player); dicts are copies."""
-    analyze, action_of = (functions[name] for name in MODULAR_TRAINABLE)
-    traced = recorder.enabled
-
-    def policy(objects: Objects) -> object:
-        player = dict(objects["Player"])
-        cubes = [dict(cube, rgb=list(cube["rgb"])) for cube in objects["Cubes"]]
-        enemies = [dict(item) for item in objects["Enemies"]]
-        disks = [dict(item) for item in objects["Disks"]]
-        analysis = analyze(player, cubes, enemies, disks)
-        if traced:
-            recorder.call(
-                "analyze_situation", {"player": player, "enemies": enemies, "disks": len(disks)}, analysis
-            )
-        action = action_of(analysis, player)
-        if traced:
-            recorder.call("choose_action", {"analysis": analysis, "player": player}, action)
-        return action
-
-    return policy
+    return {
+        "player": dict(objects["Player"]),
+        "cubes": [dict(cube, rgb=list(cube["rgb"])) for cube in objects["Cubes"]],
+        "enemies": [dict(item) for item in objects["Enemies"]],
+        "disks": [dict(item) for item in objects["Disks"]],
+    }
 
 
-MODULAR_TRAINABLE = ("analyze_situation", "choose_action")
+def _modular_shown(inputs: dict[str, Any]) -> dict[str, Any]:
+    """What the trace keeps of analyze_situation's inputs: the player, the enemies, how many disks."""
+    return {"player": inputs["player"], "enemies": inputs["enemies"], "disks": len(inputs["disks"])}
+
+
 SPEC = GameSpec(
     game=GAME,
     observe=observe,
     describe=describe,
     in_play=lambda objects: "Player" in objects,
-    wirings={"modular": Wiring(MODULAR_TRAINABLE, modular_policy)},
+    wirings={
+        "modular": analyze_then_act(
+            ("analyze_situation", "choose_action"), _modular_inputs, keep="player", shown=_modular_shown
+        )
+    },
 )
 
 
@@ -259,19 +251,13 @@ MODULAR_WIRING = "qbert:modular"
 
 def starting_artifacts() -> dict[str, StartingArtifact]:
     """`modular`: two trainable code parameters, analyze_situation → choose_action."""
-    docs = {"analyze_situation": ANALYZE_DOC, "choose_action": ACTION_DOC}
-    codes = {"analyze_situation": ANALYZE, "choose_action": ACTION}
-    modular = Artifact(
-        params={name: CodeParam(name, codes[name], textwrap.dedent(docs[name])) for name in codes},
-        trainable=frozenset(codes),
-        wiring=MODULAR_WIRING,
-    )
     return {
-        "modular": StartingArtifact(
+        "modular": code_start(
             "modular",
+            MODULAR_WIRING,
             "analyze_situation(player, cubes, enemies, disks) → choose_action(analysis, player) returns a jump",
-            modular,
-        )
+            {"analyze_situation": (ANALYZE, ANALYZE_DOC), "choose_action": (ACTION, ACTION_DOC)},
+        ),
     }
 
 
@@ -291,6 +277,4 @@ TASK = GameTaskSpec(
 )
 
 
-def rollout(payload: Mapping[str, Any], workdir: Path) -> dict[str, Any]:
-    """Sandbox entrypoint: play one episode of Qbert with the candidate policy (see `run_rollout`)."""
-    return run_rollout(SPEC, payload)
+rollout = rollout_for(SPEC)

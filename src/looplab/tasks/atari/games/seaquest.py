@@ -37,16 +37,12 @@ in the first 300 steps without losing a life, and 980 in a 2,227-step game on se
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from looplab.artifact import Artifact, CodeParam, StartingArtifact
+from looplab.artifact import StartingArtifact
 from looplab.tasks.atari.game import AtariGame, GameObject
-from looplab.tasks.atari.game_task import GameOptions, GameTaskSpec
-from looplab.tasks.atari.harness import Functions, GameSpec, Objects, Policy, Wiring, run_rollout
-from looplab.trace import TraceRecorder
+from looplab.tasks.atari.game_task import GameOptions, GameTaskSpec, code_start
+from looplab.tasks.atari.harness import GameSpec, Objects, analyze_then_act, rollout_for
 
 GAME = AtariGame(
     name="Seaquest",
@@ -117,37 +113,29 @@ def describe(objects: Objects) -> str:
     return f"player={where} o2={objects['oxygen']} divers={objects['divers']} [{items}]"
 
 
-def modular_policy(functions: Functions, recorder: TraceRecorder) -> Policy:
+def _modular_inputs(objects: Objects) -> dict[str, Any]:
     """analyze_situation(player, objects, oxygen, divers) → choose_action(analysis, player)."""
-    analyze, action_of = (functions[name] for name in MODULAR_TRAINABLE)
-    traced = recorder.enabled
-
-    def policy(objects: Objects) -> object:
-        player = dict(objects["Player"])
-        others = [dict(item) for item in objects["Objects"]]
-        oxygen, divers = objects["oxygen"], objects["divers"]
-        analysis = analyze(player, others, oxygen, divers)
-        if traced:
-            recorder.call(
-                "analyze_situation",
-                {"player": player, "objects": len(others), "oxygen": oxygen, "divers": divers},
-                analysis,
-            )
-        action = action_of(analysis, player)
-        if traced:
-            recorder.call("choose_action", {"analysis": analysis, "player": player}, action)
-        return action
-
-    return policy
+    return {
+        "player": dict(objects["Player"]),
+        "objects": [dict(item) for item in objects["Objects"]],
+        "oxygen": objects["oxygen"],
+        "divers": objects["divers"],
+    }
 
 
-MODULAR_TRAINABLE = ("analyze_situation", "choose_action")
 SPEC = GameSpec(
     game=GAME,
     observe=observe,
     describe=describe,
     in_play=lambda objects: "Player" in objects,
-    wirings={"modular": Wiring(MODULAR_TRAINABLE, modular_policy)},
+    wirings={
+        "modular": analyze_then_act(
+            ("analyze_situation", "choose_action"),
+            _modular_inputs,
+            keep="player",
+            shown=lambda inputs: inputs | {"objects": len(inputs["objects"])},
+        )
+    },
 )
 
 
@@ -231,20 +219,14 @@ MODULAR_WIRING = "seaquest:modular"
 
 def starting_artifacts() -> dict[str, StartingArtifact]:
     """`modular`: two trainable code parameters, analyze_situation → choose_action."""
-    docs = {"analyze_situation": ANALYZE_DOC, "choose_action": ACTION_DOC}
-    codes = {"analyze_situation": ANALYZE, "choose_action": ACTION}
-    modular = Artifact(
-        params={name: CodeParam(name, codes[name], textwrap.dedent(docs[name])) for name in codes},
-        trainable=frozenset(codes),
-        wiring=MODULAR_WIRING,
-    )
     return {
-        "modular": StartingArtifact(
+        "modular": code_start(
             "modular",
+            MODULAR_WIRING,
             "analyze_situation(player, objects, oxygen, divers) → choose_action(analysis, player) "
             "returns one of 10 moves",
-            modular,
-        )
+            {"analyze_situation": (ANALYZE, ANALYZE_DOC), "choose_action": (ACTION, ACTION_DOC)},
+        ),
     }
 
 
@@ -265,6 +247,4 @@ TASK = GameTaskSpec(
 )
 
 
-def rollout(payload: Mapping[str, Any], workdir: Path) -> dict[str, Any]:
-    """Sandbox entrypoint: play one episode of Seaquest with the candidate policy (see `run_rollout`)."""
-    return run_rollout(SPEC, payload)
+rollout = rollout_for(SPEC)

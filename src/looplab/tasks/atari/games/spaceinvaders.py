@@ -49,15 +49,12 @@ in the policy: a variant that only ignores the aliens' height lands at 390.
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from looplab.artifact import Artifact, CodeParam, StartingArtifact
+from looplab.artifact import StartingArtifact
 from looplab.tasks.atari.game import AtariGame, GameObject
-from looplab.tasks.atari.game_task import GameOptions, GameTaskSpec
-from looplab.tasks.atari.harness import Functions, GameSpec, Objects, Policy, Wiring, run_rollout
+from looplab.tasks.atari.game_task import GameOptions, GameTaskSpec, code_start
+from looplab.tasks.atari.harness import Functions, GameSpec, Objects, Policy, Wiring, rollout_for
 from looplab.trace import TraceRecorder
 
 GAME = AtariGame(
@@ -284,19 +281,17 @@ MODULAR_WIRING = "spaceinvaders:modular"
 
 def starting_artifacts() -> dict[str, StartingArtifact]:
     """`modular`: three trainable code parameters, decide_shoot → decide_movement → combine."""
-    docs = {"decide_shoot": SHOOT_DOC, "decide_movement": MOVE_DOC, "combine": COMBINE_DOC}
-    codes = {"decide_shoot": SHOOT, "decide_movement": MOVE, "combine": COMBINE}
-    modular = Artifact(
-        params={name: CodeParam(name, codes[name], textwrap.dedent(docs[name])) for name in codes},
-        trainable=frozenset(codes),
-        wiring=MODULAR_WIRING,
-    )
     return {
-        "modular": StartingArtifact(
+        "modular": code_start(
             "modular",
+            MODULAR_WIRING,
             "decide_shoot(objects) → decide_movement(objects) → combine(shoot, move) returns one of 6 actions",
-            modular,
-        )
+            {
+                "decide_shoot": (SHOOT, SHOOT_DOC),
+                "decide_movement": (MOVE, MOVE_DOC),
+                "combine": (COMBINE, COMBINE_DOC),
+            },
+        ),
     }
 
 
@@ -316,6 +311,4 @@ TASK = GameTaskSpec(
 )
 
 
-def rollout(payload: Mapping[str, Any], workdir: Path) -> dict[str, Any]:
-    """Sandbox entrypoint: play one episode of Space Invaders with the candidate policy (see `run_rollout`)."""
-    return run_rollout(SPEC, payload)
+rollout = rollout_for(SPEC)
