@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from looplab.config import Environment, RunConfig, SweepConfig, load_config
+from looplab.config import Environment, RunConfig, SweepConfig, load_config, load_run_or_sweep
 from looplab.errors import ConfigError, MissingExtraError, StoreError
 from looplab.llm.backends.scripted import ScriptedLLM
 from looplab.llm.types import LLMRequest
@@ -29,6 +29,7 @@ from looplab.runner.sweep import (
 from looplab.sandbox.inprocess import InProcessSandbox
 from looplab.store.provenance import collect_provenance
 from looplab.store.run_dir import RunDir, find_named_run
+from looplab.tasks.registry import entries
 
 GOOD = """Sort, then average the middle two.
 
@@ -41,6 +42,8 @@ def median(values):
     return (ordered[middle - 1] + ordered[middle]) / 2
 ```
 """
+
+EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
 
 TINY_MEDIAN = [
     "name=med",
@@ -344,3 +347,12 @@ def test_continue_run_resumes_a_run_it_finds_and_starts_one_it_does_not(tmp_path
     fresh = continue_run(load_config(RunConfig, None, [*TINY_MEDIAN, *replay, "name=fresh"]), env)
     assert fresh.path is not None and fresh.path.name.startswith("fresh-")  # not found, so started
     assert "Replay miss" in (fresh.path / "events.jsonl").read_text(encoding="utf-8")  # a new run calls the LLM
+
+
+@pytest.mark.parametrize("path", sorted(EXPERIMENTS.glob("*.toml")), ids=lambda path: path.name)
+def test_every_experiment_file_loads_and_plans_its_runs(path: Path) -> None:
+    config = load_run_or_sweep(path)
+    runs = expand_sweep(config) if isinstance(config, SweepConfig) else [config]
+    assert runs and len({run.name for run in runs}) == len(runs)
+    known = {entry.name for entry in entries()}
+    assert {run.task.name for run in runs} <= known

@@ -12,12 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from looplab.config import RunConfig, load_config
+from looplab.config import Environment, RunConfig, SweepConfig, load_config
 from looplab.llm.backends.scripted import ScriptedLLM
 from looplab.llm.types import LLMRequest
-from looplab.runner.run import execute
+from looplab.runner.report import write_report
+from looplab.runner.run import RunOutcome, execute
+from looplab.runner.sweep import run_sweep
 from looplab.sandbox.inprocess import InProcessSandbox
 from looplab.store.memory import MemoryRunStore
+from looplab.store.provenance import collect_provenance
+from looplab.store.run_dir import RunDir
 from looplab.tasks.mlbench.reachability import reached_from_events, render_markdown, summarize
 
 SCRIPT = """A stronger model on more columns, with the categorical ones one-hot encoded.
@@ -194,3 +198,38 @@ def test_the_prompt_shows_the_fixed_wiring_and_the_feedback(data_root: Path) -> 
     )
     assert "| spaceship-titanic | modular | 1 | 1/1 | accuracy " in table
     assert "RandomForestClassifier (1)" in table
+
+
+# --- the study's experiment files, scaled down ------------------------------------------------------------
+
+EXPERIMENTS = Path(__file__).resolve().parents[3] / "experiments"
+
+
+def scripted_sweep_run(config: RunConfig, env: Environment) -> RunOutcome:
+    """One sweep run with the scripted optimizer above (module level, so a process pool could run it)."""
+    llm = ScriptedLLM(lambda request: reply_for(config.task.name, config.task.start))
+    run = RunDir.create(env.runs_dir, config.name, config, collect_provenance(argv=["test"]))
+    with run:
+        result, journaled = execute(config, run, llm, InProcessSandbox())
+    return RunOutcome(run.path, result, journaled.llm_seconds, journaled.tokens)
+
+
+@pytest.mark.parametrize("name", ["mlbench_start.toml", "mlbench_start_embedded.toml"])
+def test_the_study_configs_run_offline_on_a_tiny_budget(name: str, tmp_path: Path) -> None:
+    overrides = [
+        "loop.budget.max_updates=1",
+        "loop.optimizer.max_repairs=0",
+        "sandbox.workers=1",
+        'sweep.grid={"task.name" = ["sklearn-diabetes"], "task.start" = ["blank", "monolithic", "modular"]}',
+        "sweep.seeds=[0]",
+        "sweep.workers=1",
+    ]
+    config = load_config(SweepConfig, EXPERIMENTS / name, overrides)
+    env = Environment(home=tmp_path / "home", runs_dir=tmp_path / "runs")
+    result = run_sweep(config, env, run_one=scripted_sweep_run)
+    assert [run.status for run in result.runs] == ["finished"] * 3
+    markdown = write_report(result.path).markdown
+    table = markdown[markdown.index("## Reachability by starting artifact") :]
+    for start in ("blank", "monolithic", "modular"):
+        assert f"| sklearn-diabetes | {start} | 1 | " in table
+    assert "Ridge (1)" in table
