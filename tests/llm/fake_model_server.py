@@ -3,7 +3,8 @@
 Run as `python fake_model_server.py [--fake-mode MODE] <serve options>`. The engine is a tiny HTTP server
 on 127.0.0.1 that answers `/health` and `/v1/chat/completions` with a canned llama.cpp-style reply, so
 tests of the manager (start, reuse, leases, idle exit, stop) run in a fraction of a second.
-MODE: `ok` (default), `fail` (the engine cannot load the model), `hang` (never becomes ready).
+MODE: `ok` (default), `fail` (the engine cannot load the model), `hang` (never becomes ready), `slow`
+(each completion takes 0.3 s and its reply says how many completions were in flight when it arrived).
 """
 
 from __future__ import annotations
@@ -27,7 +28,16 @@ REPLY = {
 }
 
 
+class InFlight:
+    """Completions being answered now (the `slow` mode's count)."""
+
+    lock = threading.Lock()
+    count = 0
+
+
 class Handler(BaseHTTPRequestHandler):
+    slow = False
+
     def _send(self, status: int, body: object) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
@@ -41,7 +51,22 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        self._send(200, REPLY) if self.path == "/v1/chat/completions" else self._send(404, {})
+        if self.path != "/v1/chat/completions":
+            self._send(404, {})
+        elif self.slow:
+            self._send(200, self._slow_reply())
+        else:
+            self._send(200, REPLY)
+
+    def _slow_reply(self) -> object:
+        with InFlight.lock:
+            InFlight.count += 1
+            in_flight = InFlight.count
+        time.sleep(0.3)
+        with InFlight.lock:
+            InFlight.count -= 1
+        message = {"role": "assistant", "content": f"in flight: {in_flight}"}
+        return {**REPLY, "choices": [{"index": 0, "finish_reason": "stop", "message": message}]}
 
     def log_message(self, format: str, *args: object) -> None:
         return None
@@ -52,6 +77,7 @@ def start_fake_engine(mode: str) -> Engine:
         raise LLMError("fake engine: failed to load model")
     if mode == "hang":
         time.sleep(3600)
+    Handler.slow = mode == "slow"
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return Engine(address=f"http://127.0.0.1:{server.server_address[1]}", handle=server)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,6 +30,7 @@ from looplab.llm.local_server import (
     stop_server,
     write_server_info,
 )
+from looplab.llm.slot_gate import SLOTS_DIR
 from looplab.llm.types import LLMRequest, Message
 
 FAKE_SERVER = Path(__file__).with_name("fake_model_server.py")
@@ -253,3 +255,26 @@ def test_state_lock_can_be_tried(tmp_path: Path) -> None:
         assert not second
     with state_lock(tmp_path, blocking=False) as again:
         assert again
+
+
+def test_requests_beyond_the_servers_slots_wait_on_the_client(state_dir: Path, model_file: Path) -> None:
+    # Two processes' worth of clients (two managers), six requests at once, a server with 2 slots: the
+    # fake engine reports how many completions it was answering when each arrived, never more than 2.
+    clients = [
+        LocalLLM(make_manager(state_dir, model_file, mode="slow"), "qwen", timeout_s=10.0) for _ in range(2)
+    ]
+    replies: list[str] = []
+
+    def ask(llm: LocalLLM) -> None:
+        replies.append(llm.complete(REQUEST).text)
+
+    threads = [threading.Thread(target=ask, args=(clients[i % 2],)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(replies) == 6
+    assert max(int(reply.removeprefix("in flight: ")) for reply in replies) <= 2
+    assert (state_dir / SLOTS_DIR).is_dir()
+    for llm in clients:
+        llm.close()

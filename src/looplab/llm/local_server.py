@@ -8,7 +8,9 @@ serves all workers on 127.0.0.1. Its state directory holds:
   exits when no lease belongs to a live process for `idle_seconds`;
 - `.lock`: an fcntl lock that serializes starting, reusing and stopping the server (and the server's
   own decision to exit when idle), so two clients never start two servers;
-- `server.log`: the server's output (the tail goes into startup errors).
+- `server.log`: the server's output (the tail goes into startup errors);
+- `slots/<n>.lock`: one lock per server slot, held by a client while its request is in flight
+  (`slot_gate.SlotGate`), so requests wait on the client, not in the server's queue.
 
 `LocalServerManager.acquire()` reuses the server named by `server.json` when its process is alive, it
 answers `/health` and it serves the same model file; otherwise it starts one and waits until it is ready.
@@ -84,6 +86,7 @@ class Startup:
     startup_seconds: float
     pid: int
     base_url: str
+    slots: int
 
 
 # --- state directory -------------------------------------------------------------------------------------
@@ -275,6 +278,7 @@ class LocalServerManager:
                 startup_seconds=time.monotonic() - started,
                 pid=info.pid,
                 base_url=info.base_url,
+                slots=info.slots,
             )
             logger.info(
                 "Using the model server pid %d at %s (started here: %s)", info.pid, info.address, started_here
