@@ -47,9 +47,17 @@ def play(
     max_steps: int = 300,
     traced: bool = True,
     seed: int = 0,
+    sticky_actions: float = 0.0,
 ) -> Any:
     """One episode of `game` in-process with the policy `sources`: the rollout's result payload."""
-    payload = {"sources": sources, "start": start, "seed": seed, "max_steps": max_steps, "traced": traced}
+    payload = {
+        "sources": sources,
+        "start": start,
+        "seed": seed,
+        "max_steps": max_steps,
+        "traced": traced,
+        "sticky_actions": sticky_actions,
+    }
     return game.rollout(payload, Path())
 
 

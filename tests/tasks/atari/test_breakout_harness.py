@@ -143,3 +143,19 @@ def test_a_seed_replays_the_same_episode_for_the_random_start() -> None:
         testing.play(breakout, sources, start="modular", max_steps=400, traced=False, seed=3) for _ in range(2)
     )
     assert first == again
+
+
+def test_sticky_actions_make_each_seed_a_different_game() -> None:
+    # The ball-tracking policy draws no random numbers: without sticky actions (the authors' setting) the
+    # emulator is deterministic and every seed plays the same game; with them each seed plays its own,
+    # and the same seed replays it.
+    def actions(seed: int, sticky: float) -> list[tuple[str, str]]:
+        sources = {"act": TRACK_BALL}
+        result = testing.play(breakout, sources, start="monolithic", seed=seed, sticky_actions=sticky)
+        return [(step.observation, step.action) for step in testing.steps_of(result, TransitionStep)]
+
+    assert actions(1, 0.0) == actions(2, 0.0)
+    assert actions(1, 0.25) != actions(2, 0.25)
+    assert actions(1, 0.25) == actions(1, 0.25)
+    with pytest.raises(ValueError, match="'sticky_actions' must be in"):
+        testing.play(breakout, {"act": TRACK_BALL}, start="monolithic", sticky_actions=1.0)

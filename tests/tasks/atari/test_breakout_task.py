@@ -51,6 +51,18 @@ def test_defaults_follow_the_authors_evaluation_and_options_are_checked() -> Non
         make_game_task(TASK, {"max_steps": 0})
     with pytest.raises(TaskError, match="at most 27000"):
         make_game_task(TASK, {"eval_max_steps": 100_000})
+    with pytest.raises(TaskError, match="'sticky_actions' must be a probability in"):
+        make_game_task(TASK, {"sticky_actions": 1})
+
+
+def test_sticky_actions_reach_every_episode() -> None:
+    sandbox = TimingOutSandbox()
+    task = make_game_task(TASK, {"sticky_actions": 0.25})
+    start = task.starting_artifacts()["modular"].artifact
+    for split in SPLITS:
+        task.run_trial(start, task.items(split)[0], TrialContext(sandbox=sandbox, traced=split == "train"))
+    assert [job.payload["sticky_actions"] for job in sandbox.jobs] == [0.25, 0.25, 0.25]
+    assert make_game_task(TASK, {}).options.sticky_actions == 0.0
 
 
 def test_the_registry_builds_the_task_with_disjoint_seeds() -> None:

@@ -154,3 +154,23 @@ def test_a_policy_that_empties_its_objects_does_not_break_the_harness() -> None:
     result = play({"act": source}, "monolithic", max_steps=50)
     assert result["error"] is None and result["steps"] == 50
     assert steps_of(result, TransitionStep)[0].observation.startswith("ball=absent paddle_y=")
+
+
+def test_sticky_actions_make_each_seed_a_different_game() -> None:
+    # Pong with a policy that draws no random numbers is deterministic without sticky actions (the
+    # authors' setting): every seed plays the same game. With them each seed plays its own, reproducibly.
+    def actions(seed: int, sticky: float) -> list[tuple[str, str]]:
+        payload = {
+            "sources": {"choose_action": TRACK_BALL},
+            "start": "modular",
+            "seed": seed,
+            "max_steps": 300,
+            "traced": True,
+            "sticky_actions": sticky,
+        }
+        steps = Trace.from_json(rollout(payload, Path())["trace"]).steps
+        return [(step.observation, step.action) for step in steps if isinstance(step, TransitionStep)]
+
+    assert actions(1, 0.0) == actions(2, 0.0)
+    assert actions(1, 0.25) != actions(2, 0.25)
+    assert actions(1, 0.25) == actions(1, 0.25)

@@ -46,6 +46,19 @@ def test_unknown_and_invalid_options_fail_at_construction() -> None:
         make_pong_task({"max_steps": 0})
     with pytest.raises(TaskError, match="at most 27000"):
         make_pong_task({"eval_max_steps": 100_000})
+    for bad in (1.0, -0.1, "0.25", True):
+        with pytest.raises(TaskError, match="'sticky_actions' must be a probability in"):
+            make_pong_task({"sticky_actions": bad})
+
+
+def test_sticky_actions_reach_every_episode() -> None:
+    sandbox = TimingOutSandbox()
+    task = make_pong_task({"sticky_actions": 0.25})
+    start = task.starting_artifacts()["modular"].artifact
+    for split in SPLITS:
+        task.run_trial(start, task.items(split)[0], TrialContext(sandbox=sandbox, traced=split == "train"))
+    assert [job.payload["sticky_actions"] for job in sandbox.jobs] == [0.25, 0.25, 0.25]
+    assert make_pong_task({}).options.sticky_actions == 0.0
 
 
 def test_the_registry_builds_the_task_with_its_options() -> None:

@@ -35,11 +35,12 @@ import importlib
 import importlib.metadata
 import importlib.util
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, cast
 
-from looplab.errors import MissingExtraError
+from looplab.errors import MissingExtraError, TaskError
 from looplab.tasks.atari.ocatari_vision_shim import load_with_stand_ins, stand_in_modules
 
 if TYPE_CHECKING:
@@ -49,6 +50,10 @@ if TYPE_CHECKING:
 ENV_ID = "ALE/Pong-v5"
 FRAMESKIP = 4
 STICKY_ACTION_PROBABILITY = 0.0
+"""The authors' setting (no sticky actions): the emulator is then deterministic, so a policy that draws no
+random numbers plays the same game on every seed. ALE's recommended evaluation uses 0.25 (Machado et al.
+2018): each step, with that probability, the previous action is repeated instead of the chosen one, drawn
+from the episode's seed."""
 OCATARI_VERSION = "2.2.1"
 SCREEN_WIDTH = 160
 SCREEN_HEIGHT = 210
@@ -147,8 +152,35 @@ def load_ocatari_pong() -> ModuleType:
     return load_ocatari_module("pong")
 
 
-def make_gym_env() -> Env[Any, Any]:
-    """`ALE/Pong-v5` with frameskip 4 and no sticky actions; its observation is the RAM (never rendered)."""
+def _probability(value: Any) -> float | None:
+    """`value` as a sticky-action probability in [0, 1), or None when it is not one."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+        return None
+    return float(value)
+
+
+def sticky_actions_option(task: str, value: Any) -> float:
+    """The task option `sticky_actions` checked: a probability in [0, 1)."""
+    probability = _probability(value)
+    if probability is None:
+        raise TaskError(
+            f"Task {task}: option 'sticky_actions' must be a probability in [0, 1) (ALE recommends 0.25; "
+            f"the authors used 0), got {value!r}"
+        )
+    return probability
+
+
+def payload_sticky_actions(game: str, payload: Mapping[str, Any]) -> float:
+    """A rollout payload's `sticky_actions` (default 0), checked inside the sandbox worker."""
+    value = payload.get("sticky_actions", STICKY_ACTION_PROBABILITY)
+    probability = _probability(value)
+    if probability is None:
+        raise ValueError(f"{game} rollout: 'sticky_actions' must be in [0, 1), got {value!r}")
+    return probability
+
+
+def make_gym_env(sticky_actions: float = STICKY_ACTION_PROBABILITY) -> Env[Any, Any]:
+    """`ALE/Pong-v5` with frameskip 4 and, by default, no sticky actions; its observation is the RAM."""
     try:
         import ale_py  # noqa: PLC0415 - an optional extra
         import gymnasium  # noqa: PLC0415 - an optional extra
@@ -160,7 +192,7 @@ def make_gym_env() -> Env[Any, Any]:
     return gymnasium.make(
         ENV_ID,
         frameskip=FRAMESKIP,
-        repeat_action_probability=STICKY_ACTION_PROBABILITY,
+        repeat_action_probability=sticky_actions,
         obs_type="ram",
         render_mode=None,
     )
@@ -169,9 +201,9 @@ def make_gym_env() -> Env[Any, Any]:
 class PongEnv:
     """One Pong game: `reset(seed)`, then `step(action_id)` and `objects()` until the game is done."""
 
-    def __init__(self) -> None:
+    def __init__(self, sticky_actions: float = STICKY_ACTION_PROBABILITY) -> None:
         self._ocatari = load_ocatari_pong()
-        self._env = make_gym_env()
+        self._env = make_gym_env(sticky_actions)
         self._ale = cast("AtariEnv", self._env.unwrapped).ale
         self._objects: list[Any] = self._ocatari._init_objects_ram(False)
 

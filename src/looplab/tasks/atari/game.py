@@ -3,7 +3,8 @@
 Adding a game starts here with one `AtariGame` value: the ALE id, the name of OCAtari's RAM module
 (`ocatari/ram/<module>.py`), the actions a policy may name (with their ALE ids, from
 `env.unwrapped.get_action_meanings()`), and whether a lost life needs FIRE to serve again. `GameEnv`
-then steps `ALE/<Game>-v5` with frameskip 4 and no sticky actions (the authors' setup), reads the objects
+then steps `ALE/<Game>-v5` with frameskip 4 and no sticky actions (the authors' setup; the task option
+`sticky_actions` sets a probability), reads the objects
 from the RAM after every step with that module, as `OCAtari(..., mode="ram")` would, and hands them out as
 plain dicts, one per object on screen: `{"category", "x", "y", "w", "h", "dx", "dy"}`. The RAM module is
 loaded without `ocatari/__init__` (see `env` for why).
@@ -60,8 +61,8 @@ class StepResult:
     life_lost: bool
 
 
-def make_game_env(game: AtariGame) -> Env[Any, Any]:
-    """The game's ALE v5 env with frameskip 4 and no sticky actions; its observation is the RAM."""
+def make_game_env(game: AtariGame, sticky_actions: float = STICKY_ACTION_PROBABILITY) -> Env[Any, Any]:
+    """The game's ALE v5 env with frameskip 4 and, by default, no sticky actions; its observation is the RAM."""
     try:
         import ale_py  # noqa: PLC0415 - an optional extra
         import gymnasium  # noqa: PLC0415 - an optional extra
@@ -72,7 +73,7 @@ def make_game_env(game: AtariGame) -> Env[Any, Any]:
     return gymnasium.make(
         game.env_id,
         frameskip=FRAMESKIP,
-        repeat_action_probability=STICKY_ACTION_PROBABILITY,
+        repeat_action_probability=sticky_actions,
         obs_type="ram",
         render_mode=None,
     )
@@ -81,10 +82,10 @@ def make_game_env(game: AtariGame) -> Env[Any, Any]:
 class GameEnv:
     """One game: `reset(seed)`, then `step(action_id)` and `objects()` until the game is done."""
 
-    def __init__(self, game: AtariGame) -> None:
+    def __init__(self, game: AtariGame, sticky_actions: float = STICKY_ACTION_PROBABILITY) -> None:
         self.game = game
         self._ocatari = load_ocatari_module(game.ocatari_module)
-        self._env = make_game_env(game)
+        self._env = make_game_env(game, sticky_actions)
         self._ale = cast("AtariEnv", self._env.unwrapped).ale
         self._objects: list[Any] = self._ocatari._init_objects_ram(False)
         self._lives = 0

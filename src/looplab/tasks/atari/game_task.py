@@ -11,7 +11,7 @@ comparison with deep RL baselines) and `lives_lost` as a metric.
 
 Options (`TaskRef.options`): `max_steps` (agent steps per traced training episode: the rollout the
 credit horizon cuts), `eval_max_steps` (per validation or test episode), `train_episodes`,
-`validation_episodes`, `test_episodes`.
+`validation_episodes`, `test_episodes`, `sticky_actions` (probability, default 0).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 from looplab.artifact import Artifact, CodeParam, StartingArtifact
 from looplab.errors import TaskError
 from looplab.sandbox.protocol import ErrorInfo, SandboxJob, SandboxLimits, SandboxResult
-from looplab.tasks.atari.env import check_atari_installed
+from looplab.tasks.atari.env import check_atari_installed, sticky_actions_option
 from looplab.tasks.protocol import Outcome, Split, TaskShape, TrialContext, TrialItem
 from looplab.trace import Trace
 
@@ -47,6 +47,11 @@ class GameOptions:
     """Validation seeds: 10000, 10001, …"""
     test_episodes: int = 3
     """Test seeds: 20000, 20001, …"""
+    sticky_actions: float = 0.0
+    """The probability that a step repeats the previous action instead of the chosen one (ALE's sticky
+    actions, drawn from the episode's seed), in every episode. 0, the authors' setting, makes the emulator
+    deterministic: a policy that draws no random numbers then plays the same game on every seed, so extra
+    evaluation episodes add nothing; 0.25 is ALE's recommended evaluation setting."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +177,7 @@ class GameTask:
             "seed": int(item.payload["seed"]),
             "max_steps": max_steps,
             "traced": context.traced,
+            "sticky_actions": self.options.sticky_actions,
         }
         result = context.sandbox.run(SandboxJob(self.spec.entrypoint, payload, sandbox_limits(max_steps)))
         return outcome_from_result(item.id, result)
@@ -193,6 +199,11 @@ def make_game_task(spec: GameTaskSpec, options: Mapping[str, Any]) -> GameTask:
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         raise TaskError(f"Task {spec.name}: unknown option(s) {unknown}; allowed: {allowed}")
-    values = {name: _positive_int(spec.name, name, value) for name, value in options.items()}
+    values: dict[str, Any] = {
+        name: sticky_actions_option(spec.name, value)
+        if name == "sticky_actions"
+        else _positive_int(spec.name, name, value)
+        for name, value in options.items()
+    }
     check_atari_installed()
     return GameTask(spec, replace(spec.defaults, **values))

@@ -29,6 +29,7 @@ import numpy
 
 from looplab.sandbox.candidate import error_info, load_functions
 from looplab.sandbox.protocol import ErrorInfo
+from looplab.tasks.atari.env import payload_sticky_actions
 from looplab.tasks.atari.game import AtariGame, GameEnv, GameObject
 from looplab.trace import TraceRecorder
 
@@ -106,12 +107,14 @@ class GameSpec:
 
 @dataclass(frozen=True, slots=True)
 class EpisodeRequest:
-    """What one rollout plays: which wiring, which seed, how long, and whether it is traced."""
+    """What one rollout plays: which wiring, which seed, how long, whether it is traced, and the
+    probability of sticky actions (0: the emulator is deterministic)."""
 
     start: str
     seed: int
     max_steps: int = DEFAULT_MAX_STEPS
     traced: bool = True
+    sticky_actions: float = 0.0
 
     @classmethod
     def from_payload(cls, spec: GameSpec, payload: Mapping[str, Any]) -> EpisodeRequest:
@@ -121,7 +124,8 @@ class EpisodeRequest:
         max_steps = int(payload.get("max_steps", DEFAULT_MAX_STEPS))
         if max_steps < 1:
             raise ValueError(f"{name} rollout: 'max_steps' must be at least 1, got {max_steps}")
-        return cls(str(start), int(payload["seed"]), max_steps, bool(payload.get("traced", True)))
+        sticky = payload_sticky_actions(name, payload)
+        return cls(str(start), int(payload["seed"]), max_steps, bool(payload.get("traced", True)), sticky)
 
 
 @dataclass(slots=True)
@@ -256,7 +260,7 @@ def run_episode(spec: GameSpec, sources: Mapping[str, str], request: EpisodeRequ
         recorder.error(spec.wirings[request.start].trainable[0], error, info.traceback_tail)
         crash = Crash(info, None)
     else:
-        env = GameEnv(spec.game)
+        env = GameEnv(spec.game, request.sticky_actions)
         try:
             tally, crash = play(spec, env, policy, request, recorder)
         finally:

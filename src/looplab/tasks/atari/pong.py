@@ -5,11 +5,12 @@ An episodic task. Its items are episode seeds: `train` (traced rollouts the opti
 A trial plays one game in the sandbox (`pong_harness.rollout`) and becomes an `Outcome`: the score
 (points won minus points lost, -21…21), feedback text with the points and any error, the trace, the
 steps played, and `points_won` / `points_lost` / `forfeited` as metrics. With frameskip 4 and no sticky
-actions Pong is deterministic: a seed changes a game only through a policy that draws random numbers
-(the harness seeds Python's and numpy's generators with it).
+actions (the default) Pong is deterministic: a seed changes a game only through a policy that draws random
+numbers (the harness seeds Python's and numpy's generators with it) or through the option `sticky_actions`.
 
 Options (`TaskRef.options`): `max_steps` (agent steps per training episode), `eval_max_steps` (per
-validation or test episode), `train_episodes`, `validation_episodes`, `test_episodes`.
+validation or test episode), `train_episodes`, `validation_episodes`, `test_episodes`, `sticky_actions`
+(probability, default 0).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from looplab.artifact import Artifact, StartingArtifact
 from looplab.errors import TaskError
 from looplab.sandbox.protocol import ErrorInfo, SandboxJob, SandboxLimits, SandboxResult
-from looplab.tasks.atari.env import check_atari_installed
+from looplab.tasks.atari.env import check_atari_installed, sticky_actions_option
 from looplab.tasks.atari.pong_artifacts import MODULAR_WIRING, MONOLITHIC_WIRING, pong_starting_artifacts
 from looplab.tasks.atari.pong_harness import ENTRYPOINT, POINTS_TO_WIN, Start
 from looplab.tasks.protocol import Outcome, Split, TaskShape, TrialContext, TrialItem
@@ -52,6 +53,11 @@ class PongOptions:
     """Validation seeds: 10000, 10001, … (the authors evaluate on 10 episodes)."""
     test_episodes: int = 10
     """Test seeds: 20000, 20001, …"""
+    sticky_actions: float = 0.0
+    """The probability that a step repeats the previous action instead of the chosen one (ALE's sticky
+    actions, drawn from the episode's seed), in every episode. 0, the authors' setting, makes the emulator
+    deterministic: a policy that draws no random numbers then plays the same game on every seed, so extra
+    evaluation episodes add nothing; 0.25 is ALE's recommended evaluation setting."""
 
 
 def sandbox_limits(max_steps: int) -> SandboxLimits:
@@ -124,6 +130,7 @@ class PongTask:
             "seed": int(item.payload["seed"]),
             "max_steps": max_steps,
             "traced": context.traced,
+            "sticky_actions": self.options.sticky_actions,
         }
         result = context.sandbox.run(SandboxJob(ENTRYPOINT, payload, sandbox_limits(max_steps)))
         return outcome_from_result(item.id, result)
@@ -167,8 +174,10 @@ def make_pong_task(options: Mapping[str, Any]) -> PongTask:
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         raise TaskError(f"Task pong: unknown option(s) {unknown}; allowed: {allowed}")
-    values = {
-        name: _positive_int(name, value, ALE_MAX_STEPS if name.endswith("max_steps") else None)
+    values: dict[str, Any] = {
+        name: sticky_actions_option("pong", value)
+        if name == "sticky_actions"
+        else _positive_int(name, value, ALE_MAX_STEPS if name.endswith("max_steps") else None)
         for name, value in options.items()
     }
     check_atari_installed()

@@ -25,7 +25,7 @@ import numpy
 
 from looplab.sandbox.candidate import error_info, load_functions
 from looplab.sandbox.protocol import ErrorInfo
-from looplab.tasks.atari.env import ACTION_IDS, ACTION_NAMES, Objects, PongEnv
+from looplab.tasks.atari.env import ACTION_IDS, ACTION_NAMES, Objects, PongEnv, payload_sticky_actions
 from looplab.trace import TraceRecorder
 
 ENTRYPOINT = "looplab.tasks.atari.pong_harness:rollout"
@@ -48,6 +48,8 @@ class EpisodeRequest:
     seed: int
     max_steps: int = DEFAULT_MAX_STEPS
     traced: bool = True
+    sticky_actions: float = 0.0
+    """The probability of sticky actions (0: the emulator is deterministic)."""
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> EpisodeRequest:
@@ -57,7 +59,8 @@ class EpisodeRequest:
         max_steps = int(payload.get("max_steps", DEFAULT_MAX_STEPS))
         if max_steps < 1:
             raise ValueError(f"Pong rollout: 'max_steps' must be at least 1, got {max_steps}")
-        return cls(start, int(payload["seed"]), max_steps, bool(payload.get("traced", True)))
+        sticky = payload_sticky_actions("Pong", payload)
+        return cls(start, int(payload["seed"]), max_steps, bool(payload.get("traced", True)), sticky)
 
 
 @dataclass(slots=True)
@@ -234,7 +237,7 @@ def run_episode(sources: Mapping[str, str], request: EpisodeRequest) -> dict[str
         recorder.error(TRAINABLE[request.start], error, info.traceback_tail)
         crash = Crash(info, None)
     else:
-        env = PongEnv()
+        env = PongEnv(request.sticky_actions)
         try:
             tally, crash = play(env, policy, request, recorder)
         finally:
