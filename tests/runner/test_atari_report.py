@@ -24,7 +24,13 @@ from looplab.runner.atari_report import (
     horizon_section,
     summarize_runs,
 )
-from looplab.runner.interactions import EnvSteps, describe_env_steps, env_steps_of
+from looplab.runner.interactions import (
+    EnvSteps,
+    RepeatedEvaluations,
+    describe_env_steps,
+    env_steps_of,
+    repeated_evaluations_of,
+)
 from looplab.runner.report import collect_runs, write_report
 from looplab.runner.run import RunOutcome, execute
 from looplab.runner.stats import Stat
@@ -83,10 +89,13 @@ def test_the_experiment_sweeps_every_game_of_the_paper() -> None:
 # --- environment steps -----------------------------------------------------------------------------------
 
 
-def trial_event(seq: int, split: str, steps: int, traced: bool = True) -> EventRecord:
-    key = f"trial:{split}:{'traced' if traced else 'plain'}:v0:{split}-{seq}"
-    outcome = Outcome(f"{split}-{seq}", 1.0, "feedback", env_steps=steps)
-    data = {"key": key, "split": split, "version": "v0", "item": outcome.item_id, "outcome": outcome.to_json()}
+def trial_event(
+    seq: int, split: str, steps: int, *, traced: bool = True, score: float = 1.0, version: str = "v0"
+) -> EventRecord:
+    key = f"trial:{split}:{'traced' if traced else 'plain'}:{version}:{split}-{seq}"
+    outcome = Outcome(f"{split}-{seq}", score, "feedback", env_steps=steps)
+    data: dict[str, object] = {"key": key, "split": split, "version": version, "item": outcome.item_id}
+    data["outcome"] = outcome.to_json()
     return EventRecord(schema_version=1, seq=seq, ts=0.0, kind="trial", data=data)
 
 
@@ -108,6 +117,20 @@ def test_env_steps_are_summed_by_kind() -> None:
     assert env_steps_of([]) == EnvSteps()
 
 
+def test_evaluations_whose_episodes_all_scored_the_same_are_counted() -> None:
+    records = [
+        *(trial_event(seq, "validation", 100, score=-17.0, version="v0") for seq in range(3)),  # identical
+        trial_event(3, "validation", 100, score=1.0, version="v1"),  # v1 on validation: differs
+        trial_event(4, "validation", 100, score=4.0, version="v1"),
+        trial_event(5, "test", 100, score=2.0, version="v1"),  # one episode: not an evaluation that counts
+        trial_event(6, "train", 100, score=0.0, version="v1"),  # training: never counted
+        trial_event(7, "train", 100, score=0.0, version="v1"),
+        *(trial_event(seq, "test", 100, score=3.0, version="v0") for seq in (8, 9)),  # identical
+    ]
+    assert repeated_evaluations_of(records) == RepeatedEvaluations(identical=2, evaluations=3)
+    assert repeated_evaluations_of([]) == RepeatedEvaluations()
+
+
 # --- hand-made sweeps ------------------------------------------------------------------------------------
 
 
@@ -118,18 +141,19 @@ def make_run(
     seed: int,
     best: Sequence[float],
     *,
-    episodes: Sequence[tuple[str, int]] = (),
+    episodes: Sequence[tuple[str, int] | tuple[str, int, float]] = (),
     overrides: Sequence[str] = (),
 ) -> RunDir:
-    """A finished run of `task` at horizon `steps`: its best-so-far curve and its trials' (split, steps)."""
+    """A finished run of `task` at horizon `steps`: its best-so-far curve and its trials' (split, steps) or
+    (split, steps, score); scores default to 0."""
     horizon = json.dumps(steps)
     settings = [f"name={task}-steps{steps}-seed{seed}", f"seed={seed}", f"task.name={task}"]
     config = load_config(RunConfig, None, [*settings, f"loop.credit_horizon.steps={horizon}", *overrides])
     run = RunDir.create(root, config.name, config, collect_provenance(argv=["test"]))
     with run:
         run.append("run_started", {"task": task, "start": "modular", "version": "v0"})
-        for index, (split, played) in enumerate(episodes):
-            outcome = Outcome(f"{split}-{index}", 0.0, "feedback", env_steps=played)
+        for index, (split, played, *score) in enumerate(episodes):
+            outcome = Outcome(f"{split}-{index}", score[0] if score else 0.0, "feedback", env_steps=played)
             key = f"trial:{split}:{'traced' if split == 'train' else 'plain'}:v0:{outcome.item_id}"
             run.append("trial", {"key": key, "split": split, "version": "v0", "item": outcome.item_id,
                                  "outcome": outcome.to_json()})  # fmt: skip
@@ -157,7 +181,7 @@ def horizon_dir(tmp_path: Path) -> Path:
         1,
         0,
         [-21.0, -15.0, -11.0],
-        episodes=[("train", 400), ("train", 300), ("validation", 800)],
+        episodes=[("train", 400), ("train", 300), ("validation", 400), ("validation", 400)],
     )
     make_run(
         runs,
@@ -165,7 +189,7 @@ def horizon_dir(tmp_path: Path) -> Path:
         1,
         1,
         [-21.0, -20.0, -13.0],
-        episodes=[("train", 400), ("train", 400), ("validation", 1000)],
+        episodes=[("train", 400), ("train", 400), ("validation", 500, 1.0), ("validation", 500, 2.0)],
     )
     make_run(
         runs,
@@ -214,10 +238,12 @@ def test_the_section_puts_looplab_beside_the_paper(horizon_dir: Path) -> None:
     assert "| Breakout | 1 | 1 | 9.0 ± 0.0 | - | 123.0 ± 57.7 | 70.6 ± 12.8 |" in text
     assert "Seaquest" not in text and "median" not in text
     steps = text[text.index("### Environment interactions per run") :]
-    assert "| game | horizon | runs | traced (train) | evaluation (validation + test) | all |" in steps
-    assert "| Pong | multi-step | 2 | 400 ± 0 | 6,000 ± 2,000 | 6,400 ± 2,000 |" in steps
-    assert "| Pong | one-step | 2 | 750 ± 50 | 900 ± 100 | 1,650 ± 150 |" in steps
-    assert "| Breakout | multi-step | 1 | 300 ± 0 | 700 ± 0 | 1,000 ± 0 |" in steps
+    columns = "traced (train) | evaluation (validation + test) | all | evaluations with identical episodes"
+    assert f"| game | horizon | runs | {columns} |" in steps
+    # One-step: seed 0's two validation episodes scored the same, seed 1's did not. Single episodes: "-".
+    assert "| Pong | multi-step | 2 | 400 ± 0 | 6,000 ± 2,000 | 6,400 ± 2,000 | - |" in steps
+    assert "| Pong | one-step | 2 | 750 ± 50 | 900 ± 100 | 1,650 ± 150 | 1 of 2 |" in steps
+    assert "| Breakout | multi-step | 1 | 300 ± 0 | 700 ± 0 | 1,000 ± 0 | - |" in steps
 
 
 def test_write_report_adds_the_section_before_the_plots(horizon_dir: Path) -> None:

@@ -11,7 +11,8 @@ varies):
   horizon, beside the authors' released numbers (`PAPER_RESULTS`);
 - the environment steps per run (`looplab.runner.interactions`), mean ± standard error over seeds, per
   horizon: traced training episodes, evaluation (validation + test), and all, for comparison with the
-  sample use of deep RL baselines.
+  sample use of deep RL baselines; and how many evaluations scored the same on every episode (one game
+  measured, not several: a deterministic policy without sticky actions).
 
 Games the runs do not include are left out of both tables (their paper numbers are in `PAPER_RESULTS`).
 `horizon_section` is a report section provider: it returns None when the runs are not such a sweep.
@@ -23,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from looplab.runner.interactions import RepeatedEvaluations
 from looplab.runner.labels import display_value, short_keys
 from looplab.runner.report import RunRecord, group_runs
 from looplab.runner.stats import MISSING, Stat, format_stat, markdown_table
@@ -140,6 +142,8 @@ class HorizonCell:
     traced: Stat
     evaluation: Stat
     total: Stat
+    repeated: RepeatedEvaluations
+    """Summed over the runs: evaluations whose episodes all scored the same, of all with two or more."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,10 @@ def _cell(runs: Sequence[RunRecord]) -> HorizonCell:
         traced=Stat.of(run.env_steps.traced for run in runs),
         evaluation=Stat.of(run.env_steps.evaluation for run in runs),
         total=Stat.of(run.env_steps.total for run in runs),
+        repeated=RepeatedEvaluations(
+            sum(run.repeated_evaluations.identical for run in runs),
+            sum(run.repeated_evaluations.evaluations for run in runs),
+        ),
     )
 
 
@@ -228,6 +236,12 @@ def _steps_text(stat: Stat) -> str:
     return f"{stat.mean:,.0f} ± {stat.se:,.0f}"
 
 
+def _repeated_text(repeated: RepeatedEvaluations) -> str:
+    if not repeated.evaluations:
+        return MISSING
+    return f"{repeated.identical} of {repeated.evaluations}"
+
+
 def _score_table(rows: Sequence[HorizonRow], labels: Sequence[str], with_settings: bool) -> list[str]:
     header = [
         "game",
@@ -270,6 +284,7 @@ def _steps_table(rows: Sequence[HorizonRow], labels: Sequence[str], with_setting
         "traced (train)",
         "evaluation (validation + test)",
         "all",
+        "evaluations with identical episodes",
     ]
     body = [
         [
@@ -280,6 +295,7 @@ def _steps_table(rows: Sequence[HorizonRow], labels: Sequence[str], with_setting
             _steps_text(cell.traced),
             _steps_text(cell.evaluation),
             _steps_text(cell.total),
+            _repeated_text(cell.repeated),
         ]
         for row in rows
         for label in labels
@@ -299,7 +315,11 @@ _STEPS_NOTE = (
     "Environment steps (agent steps, 4 frames each) per run, mean ± standard error over seeds: traced "
     "training episodes (what the optimizer learned from), evaluation episodes (validation and test), and "
     "all of them (with any untraced re-scoring of training episodes), for comparison with the sample use "
-    "of deep RL baselines."
+    "of deep RL baselines. Evaluations with identical episodes: of the evaluations (one policy on validation "
+    "or test, two or more episodes) in the cell's runs, how many scored the same on every episode. Without "
+    "sticky actions (the task option `sticky_actions`, 0 by default as in the paper) the emulator is "
+    "deterministic and a policy that draws no random numbers plays the same game on every seed: such an "
+    "evaluation measured one game, however many episodes it played."
 )
 
 

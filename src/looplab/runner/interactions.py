@@ -8,6 +8,10 @@ reverted-to artifact is not played again, a resumed run repeats no completed tri
 The kinds: *traced* training episodes (the rollouts the optimizer learns from), *re-scored* training
 episodes (untraced replays of candidates on the update's batch, by the `ensure_improvement` and `best_of_n`
 search policies), and the *evaluation* episodes on validation and test.
+
+`repeated_evaluations_of` counts the evaluations (one artifact version on validation or test) whose
+episodes all scored the same: with no sticky actions a deterministic policy plays one game on every seed,
+and a report should say so rather than let several episodes pass for several measurements.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 
 from looplab.store.events import EventRecord
 
-__all__ = ["EnvSteps", "describe_env_steps", "env_steps_of"]
+__all__ = ["EnvSteps", "RepeatedEvaluations", "describe_env_steps", "env_steps_of", "repeated_evaluations_of"]
 
 _UNTRACED_TRAIN_PREFIX = "trial:train:plain:"
 """The journal key of an untraced training trial (`looplab.trials.trial_key`)."""
@@ -74,3 +78,28 @@ def describe_env_steps(steps: EnvSteps) -> str:
         parts.append(f"re-scored {steps.rescored:,}")
     parts += [f"validation {steps.validation:,}", f"test {steps.test:,}"]
     return f"{steps.total:,} ({', '.join(parts)})"
+
+
+@dataclass(frozen=True)
+class RepeatedEvaluations:
+    """How many of a run's evaluations (one artifact version on the validation or test split, two or more
+    episodes) scored the same on every episode. Without sticky actions a deterministic policy plays the same
+    game on every seed, so such an evaluation measured one game, however many episodes it played."""
+
+    identical: int = 0
+    evaluations: int = 0
+
+
+def repeated_evaluations_of(records: Iterable[EventRecord]) -> RepeatedEvaluations:
+    """Count, among the validation and test `trial` events of `records`, the evaluations whose episodes all
+    scored the same; an evaluation is the trials of one split and artifact version."""
+    scores: dict[tuple[str, str], list[float]] = {}
+    for record in records:
+        split, outcome = record.data.get("split"), record.data.get("outcome")
+        if record.kind != "trial" or split not in ("validation", "test") or not isinstance(outcome, Mapping):
+            continue
+        score = outcome.get("score")
+        if isinstance(score, int | float) and not isinstance(score, bool):
+            scores.setdefault((str(split), str(record.data.get("version"))), []).append(float(score))
+    repeated = [values for values in scores.values() if len(values) >= 2]
+    return RepeatedEvaluations(sum(len(set(values)) == 1 for values in repeated), len(repeated))

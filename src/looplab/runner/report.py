@@ -24,7 +24,7 @@ from typing import Any
 
 from looplab.errors import RunNotFoundError, StoreError
 from looplab.runner.epochs import batch_size, epochs_covered, format_epochs, train_item_count
-from looplab.runner.interactions import EnvSteps, env_steps_of
+from looplab.runner.interactions import EnvSteps, RepeatedEvaluations, env_steps_of, repeated_evaluations_of
 from looplab.runner.labels import display_value, flatten, short_keys
 from looplab.runner.plots import plot_best_so_far, plot_final_scores
 from looplab.runner.stats import MISSING, Stat, format_stat, markdown_table
@@ -86,6 +86,8 @@ class RunRecord:
     """Epochs covered: updates × batch size / training items (fractional when B does not divide n)."""
     env_steps: EnvSteps = field(default_factory=EnvSteps)
     """Environment steps its trials played, by kind (all 0 for dataset tasks)."""
+    repeated_evaluations: RepeatedEvaluations = field(default_factory=RepeatedEvaluations)
+    """Its evaluations whose episodes (or items) all scored the same."""
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,7 @@ def _record_of(run: RunDir) -> RunRecord:
         train_items=train_items,
         epochs=epochs_covered(done, size, train_items),
         env_steps=env_steps_of(records),
+        repeated_evaluations=repeated_evaluations_of(records),
     )
 
 
