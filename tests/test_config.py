@@ -97,6 +97,7 @@ def test_environment_reads_only_looplab_variables_and_named_keys(tmp_path: Path)
             "LOOPLAB_HOME": str(tmp_path / "home"),
             "LOOPLAB_RUNS_DIR": str(tmp_path / "runs"),
             "LOOPLAB_LOG_LEVEL": "info",
+            "LOOPLAB_SERVER_SLOTS": "4",
             "MY_KEY": "secret",
             "OTHER_KEY": "not read",
         },
@@ -105,6 +106,7 @@ def test_environment_reads_only_looplab_variables_and_named_keys(tmp_path: Path)
     assert env.home == tmp_path / "home"
     assert env.runs_dir == tmp_path / "runs"
     assert env.log_level == "INFO"
+    assert env.server_slots == 4
     assert dict(env.secrets) == {"MY_KEY": "secret"}
     assert "secret" not in repr(env)
 
@@ -114,3 +116,10 @@ def test_environment_defaults() -> None:
     assert env.home == Path.home() / ".cache" / "looplab"
     assert env.runs_dir == Path("runs")
     assert env.model_path is None
+    assert env.server_slots == 2
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1", "2.5"])
+def test_a_bad_server_slot_count_is_a_config_error(value: str) -> None:
+    with pytest.raises(ConfigError, match="LOOPLAB_SERVER_SLOTS"):
+        Environment.from_os({"LOOPLAB_SERVER_SLOTS": value})

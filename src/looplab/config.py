@@ -88,6 +88,12 @@ class Environment(_Config):
         default=None, description="LOOPLAB_MODEL_PATH: use this GGUF file instead of the fetched one."
     )
     log_level: str = Field(default="WARNING", description="LOOPLAB_LOG_LEVEL: logging level for people.")
+    server_slots: int = Field(
+        default=2,
+        ge=1,
+        description="LOOPLAB_SERVER_SLOTS: requests the embedded-model server answers at once, when looplab "
+        "starts it (a running server is reused as it is).",
+    )
     sandbox_env: Mapping[str, str] = Field(
         default_factory=dict,
         description="PATH, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE: passed on to sandbox workers, nothing else.",
@@ -104,11 +110,15 @@ class Environment(_Config):
         home = Path(env.get("LOOPLAB_HOME") or Path.home() / ".cache" / "looplab").expanduser()
         runs = Path(env.get("LOOPLAB_RUNS_DIR") or "runs").expanduser()
         model_path = env.get("LOOPLAB_MODEL_PATH")
+        slots = env.get("LOOPLAB_SERVER_SLOTS") or "2"
+        if not slots.isdigit() or int(slots) < 1:
+            raise ConfigError(f"LOOPLAB_SERVER_SLOTS={slots!r} must be a positive whole number, e.g. 2 or 4.")
         return cls(
             home=home,
             runs_dir=runs,
             model_path=Path(model_path).expanduser() if model_path else None,
             log_level=env.get("LOOPLAB_LOG_LEVEL", "WARNING").upper(),
+            server_slots=int(slots),
             sandbox_env={name: env[name] for name in _SANDBOX_VARIABLES if env.get(name)},
             secrets={name: env[name] for name in key_vars if env.get(name)},
         )

@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from looplab.config import Environment, LLMConfig
 from looplab.errors import LLMError, ServerError
 from looplab.llm.backends.local import LocalLLM
+from looplab.llm.factory import build_backend
 from looplab.llm.local_server import (
     LEASES_DIR,
     SERVER_FILE,
@@ -70,12 +72,19 @@ def make_manager(
     state_dir: Path,
     model_file: Path,
     mode: str = "ok",
+    *,
     idle_seconds: float = 30.0,
     startup_timeout_s: float = 20.0,
+    slots: int = 2,
 ) -> LocalServerManager:
     launcher = (sys.executable, str(FAKE_SERVER), "--fake-mode", mode, "--poll-seconds", "0.05")
     return LocalServerManager(
-        state_dir, model_file, idle_seconds=idle_seconds, startup_timeout_s=startup_timeout_s, launcher=launcher
+        state_dir,
+        model_file,
+        idle_seconds=idle_seconds,
+        startup_timeout_s=startup_timeout_s,
+        launcher=launcher,
+        slots=slots,
     )
 
 
@@ -278,3 +287,17 @@ def test_requests_beyond_the_servers_slots_wait_on_the_client(state_dir: Path, m
     assert (state_dir / SLOTS_DIR).is_dir()
     for llm in clients:
         llm.close()
+
+
+def test_the_slot_count_comes_from_the_environment_and_reaches_the_server(
+    state_dir: Path, model_file: Path, tmp_path: Path
+) -> None:
+    variables = {"LOOPLAB_HOME": str(tmp_path), "LOOPLAB_MODEL_PATH": str(model_file)}
+    for environ, slots in ((variables, 2), ({**variables, "LOOPLAB_SERVER_SLOTS": "4"}, 4)):
+        backend = build_backend(LLMConfig(), Environment.from_os(environ))
+        assert isinstance(backend, LocalLLM) and backend.manager.slots == slots
+    manager = make_manager(state_dir, model_file, slots=4)
+    manager.acquire()
+    info = read_server_info(state_dir)
+    assert info is not None and (info.slots, info.ctx) == (4, 4 * 8192)
+    assert manager.startup is not None and manager.startup.slots == 4

@@ -56,7 +56,7 @@ def build_backend(config: LLMConfig, env: Environment, *, progress: Callable[[st
             if env.model_path
             else ensure_model(env.home, progress=progress)
         )
-        manager = LocalServerManager(server_state_dir(env.home), path)
+        manager = LocalServerManager(server_state_dir(env.home), path, slots=env.server_slots)
         return LocalLLM(manager, config.model, config.timeout_s)
     if config.backend == "openai":
         if not config.base_url:

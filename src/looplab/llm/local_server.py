@@ -254,6 +254,11 @@ class LocalServerManager:
         return self._state_dir
 
     @property
+    def slots(self) -> int:
+        """The slots of a server this manager starts (a reused server keeps its own)."""
+        return self._slots
+
+    @property
     def startup(self) -> Startup | None:
         """How the last `acquire` got its server, or None before the first one."""
         return self._startup

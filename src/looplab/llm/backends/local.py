@@ -40,6 +40,10 @@ class LocalLLM:
         return self._model
 
     @property
+    def manager(self) -> LocalServerManager:
+        return self._manager
+
+    @property
     def startup(self) -> Startup | None:
         """How the server was obtained (started here or reused, load time); None before the first call."""
         return self._manager.startup
