@@ -98,6 +98,34 @@ def test_one_reply_can_change_code_and_text(artifact: Artifact) -> None:
     assert set(updates_of(parse_reply(reply, artifact))) == {"choose_action", "prompt"}
 
 
+def test_a_text_parameter_assigned_in_a_python_block_is_read_as_that_text(artifact: Artifact) -> None:
+    # The whole artifact as one module (what the 1.5B model wrote in the BBH study): the string goes to the
+    # text parameter, the assignment leaves the code.
+    module = 'prompt = """\nAnswer in one word.\n{question}\n"""\n\n\n' + NEW_CODE
+    assert updates_of(parse_reply(fenced(module), artifact)) == {
+        "prompt": "Answer in one word.\n{question}",
+        "choose_action": NEW_CODE,
+    }
+    only_text = fenced("prompt = 'Short: {question}'\n")
+    assert updates_of(parse_reply(only_text, artifact)) == {"prompt": "Short: {question}"}
+
+
+def test_a_text_block_that_holds_the_whole_module_is_read_as_code(artifact: Artifact) -> None:
+    module = 'prompt = """\nAnswer in one word.\n{question}\n"""\n\n\n' + NEW_CODE
+    assert updates_of(parse_reply(fenced(module, "text"), artifact)) == {
+        "prompt": "Answer in one word.\n{question}",
+        "choose_action": NEW_CODE,
+    }
+    # A text that merely looks like Python is still a text: `{question}` alone parses as a set display.
+    assert updates_of(parse_reply("```text prompt\n{question}\n```", artifact)) == {"prompt": "{question}"}
+
+
+def test_a_string_assigned_to_a_fixed_or_unknown_name_stays_in_the_code(code_artifact: Artifact) -> None:
+    module = 'prompt = "Short: {question}"\n\n\n' + NEW_CODE
+    updates = updates_of(parse_reply(fenced(module), code_artifact))
+    assert list(updates) == ["choose_action"] and updates["choose_action"].startswith('prompt = "Short')
+
+
 def test_a_block_with_two_trainable_functions_is_split() -> None:
     from looplab.artifact import CodeParam
 

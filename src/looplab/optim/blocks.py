@@ -124,6 +124,20 @@ def _kind(node: ast.stmt) -> ChunkKind:
     return "other"
 
 
+def string_assignment(source: str) -> tuple[str, str] | None:
+    """`(name, text)` when `source` is one top-level `name = "text"` (any string literal), else None."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    if len(tree.body) != 1 or not isinstance(node := tree.body[0], ast.Assign) or len(node.targets) != 1:
+        return None
+    target, value = node.targets[0], node.value
+    if isinstance(target, ast.Name) and isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return target.id, value.value
+    return None
+
+
 def defined_names(source: str) -> list[str]:
     """Names of the functions `source` appears to define, found by pattern (works on code that won't parse)."""
     return _DEF_NAME.findall(textwrap.dedent(source))

@@ -4,8 +4,11 @@ Code replies: each fenced Python block (```python, ```py or a bare ```) is mappe
 `CodeParam` by the name of the function it defines; the whole block (helpers and imports included)
 becomes the new source. A block defining several trainable functions is split at their top-level defs.
 Example usage (`print(choose_action(...))`, an `if __name__ == "__main__":` block) is dropped. A text
-parameter comes from a ```text NAME block. A reply without fences whose code parses is accepted too
-(small models often forget the fence). When several blocks give the same parameter, the last one wins.
+parameter comes from a ```text NAME block, or from a top-level `NAME = "..."` (any string literal) in a
+code block: small models write the whole artifact as one Python module, in a ```python or even a ```text
+block, and the string becomes the text parameter's value while the assignment leaves the code. A reply
+without fences whose code parses is accepted too (small models often forget the fence). When several
+blocks give the same parameter, the last one wins.
 
 JSON replies: `{"reasoning": "...", "updates": {"name": "value"}}`, in a ```json fence or inside prose
 (OptoPrime's `"suggestion"` key is read as `"updates"`).
@@ -33,6 +36,7 @@ from looplab.optim.blocks import (
     find_fences,
     find_json_object,
     split_python,
+    string_assignment,
     unfenced_code,
 )
 from looplab.optim.templates import ReplyFormat
@@ -189,8 +193,14 @@ class _Collector:
                 self.weak.append(reason)
             return
         kept = []
+        texts_set = False
         for chunk in chunks:
             if chunk.kind == "example":
+                continue
+            assigned = string_assignment(chunk.source) if chunk.kind == "other" else None
+            if assigned is not None and assigned[0] in self.names.texts:
+                self.set(assigned[0], assigned[1].strip("\n"))
+                texts_set = True
                 continue
             if chunk.name in self.names.fixed_functions and chunk.kind == "def":
                 self._check_fixed_copy(chunk, self.names.fixed_functions[chunk.name])
@@ -200,7 +210,8 @@ class _Collector:
             i for i, chunk in enumerate(kept) if chunk.kind == "def" and chunk.name in self.names.functions
         ]
         if not mains:
-            self.weak.append(self._no_trainable_function([c.name for c in kept if c.kind == "def"]))
+            if not texts_set:
+                self.weak.append(self._no_trainable_function([c.name for c in kept if c.kind == "def"]))
             return
         untouched = len(mains) == 1 and mains[0] == len(kept) - 1 and len(kept) == len(chunks)
         if untouched:
@@ -234,7 +245,7 @@ class _Collector:
         param, problem = self.names.resolve(label)
         if problem is not None:
             self.errors.append(problem)
-        elif param in self.names.texts:
+        elif param in self.names.texts and not _is_module(fence.body, self.names):
             self.set(param, fence.body.strip("\n"))
         else:
             self.add_code(fence.body)  # code written in a ```text block: read it as code
@@ -247,6 +258,18 @@ class _Collector:
         if self.updates:
             return ParseResult(dict(self.updates), prose)
         return ParseFailure("\n".join(dict.fromkeys(self.weak)) or reasons.NO_FUNCTION)
+
+
+def _is_module(body: str, names: ReplyNames) -> bool:
+    """Whether a text block holds Python that defines a trainable function or assigns a text parameter."""
+    chunks = split_python(clean_code(body))
+    if isinstance(chunks, SyntaxError):
+        return False
+    for chunk in chunks:
+        assigned = string_assignment(chunk.source) if chunk.kind == "other" else None
+        if (chunk.kind == "def" and chunk.name in names.functions) or (assigned and assigned[0] in names.texts):
+            return True
+    return False
 
 
 def _assemble(chunks: list[Chunk], mains: list[int]) -> list[tuple[str, str]]:
