@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from looplab.artifact import Artifact
+from looplab.artifact import Artifact, TextParam
 from looplab.optim import ParseFailure, ParseResult, ReplyFormat, check_reply, parse_reply
+from looplab.tasks.bigbench.artifacts import starting_artifacts
 
 NEW_CODE = """def choose_action(ball_x, ball_y, ball_dy, paddle_y):
     target = ball_y + ball_dy * 3
@@ -290,3 +291,33 @@ def test_code_blocks_are_not_read_when_only_texts_are_trainable(artifact: Artifa
     assert reason_of(parse_reply(reply, texts_only)) == "Your reply has no ```text prompt code block."
     reply += "\n```text\nShort answer: {question}\n```"
     assert updates_of(parse_reply(reply, texts_only)) == {"prompt": "Short answer: {question}"}
+
+
+def test_check_refuses_a_text_that_repeats_its_description() -> None:
+    # What the 1.5B model wrote in the BBH study: the prompt's header for the parameter, as the new prompt.
+    bbh = starting_artifacts()["prompt_and_extractor"].artifact
+    copied = (
+        "```text prompt_template\nprompt_template\nThe prompt sent to the task model for each question is "
+        "replaced by the question and must stay in the template.\n"
+        "constraint: keep the placeholders {question}\n```"
+    )
+    reason = reason_of(check_reply(copied, bbh))
+    assert (
+        'repeats its description from the prompt ("The prompt sent to the task model for each question")'
+        in reason
+    )
+    fresh = "```text prompt_template\nAnswer the question.\n{question}\nEnd with 'Answer: <answer>'.\n```"
+    assert list(updates_of(check_reply(fresh, bbh))) == ["prompt_template"]
+
+
+def test_a_short_description_or_one_the_current_text_holds_is_no_reason_to_refuse(artifact: Artifact) -> None:
+    # The fixture's description, "The question prompt.", is too short to tell a copy from a coincidence.
+    short = "```text prompt\nThe question prompt. {question}\n```"
+    assert list(updates_of(check_reply(short, artifact))) == ["prompt"]
+    sentence = "Answer every question with care and in one word"
+    described = TextParam(
+        "prompt", f"{sentence}.\n{{question}}", f"{sentence}. Then stop.", frozenset({"question"})
+    )
+    own = Artifact(params={"prompt": described}, trainable=frozenset({"prompt"}), wiring="texts")
+    kept = f"```text prompt\n{sentence}, please.\n{{question}}\n```"
+    assert list(updates_of(check_reply(kept, own))) == ["prompt"]

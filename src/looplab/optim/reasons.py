@@ -92,6 +92,14 @@ def unchanged(names: Iterable[str]) -> str:
     )
 
 
+def copied_description(name: str, sentence: str) -> str:
+    """A new text repeats its parameter's description from the prompt instead of being a new value."""
+    return (
+        f'Your new `{name}` repeats its description from the prompt ("{sentence}"). Write only the new '
+        f"text of `{name}` itself, keeping its placeholders."
+    )
+
+
 def broken_rules(problems: Iterable[str]) -> str:
     """The new values break a parameter's invariants (`Artifact.violations`)."""
     return "Your new version breaks a rule:\n" + "\n".join(f"- {problem}" for problem in problems)
