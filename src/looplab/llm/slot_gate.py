@@ -40,10 +40,6 @@ class SlotGate:
         self._slots = slots
         self._poll_s = poll_s
 
-    @property
-    def slots(self) -> int:
-        return self._slots
-
     @contextlib.contextmanager
     def hold(self) -> Iterator[float]:
         """Hold a free slot for the block; yields the seconds spent waiting for it."""

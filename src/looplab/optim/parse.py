@@ -197,8 +197,8 @@ class _Collector:
         for chunk in chunks:
             if chunk.kind == "example":
                 continue
-            assigned = string_assignment(chunk.source) if chunk.kind == "other" else None
-            if assigned is not None and assigned[0] in self.names.texts:
+            assigned = _text_assignment(chunk, self.names)
+            if assigned is not None:
                 self.set(assigned[0], assigned[1].strip("\n"))
                 texts_set = True
                 continue
@@ -265,11 +265,16 @@ def _is_module(body: str, names: ReplyNames) -> bool:
     chunks = split_python(clean_code(body))
     if isinstance(chunks, SyntaxError):
         return False
-    for chunk in chunks:
-        assigned = string_assignment(chunk.source) if chunk.kind == "other" else None
-        if (chunk.kind == "def" and chunk.name in names.functions) or (assigned and assigned[0] in names.texts):
-            return True
-    return False
+    return any(
+        (chunk.kind == "def" and chunk.name in names.functions) or _text_assignment(chunk, names) is not None
+        for chunk in chunks
+    )
+
+
+def _text_assignment(chunk: Chunk, names: ReplyNames) -> tuple[str, str] | None:
+    """`(text parameter, string)` when the chunk is a top-level `NAME = "..."` for a trainable text."""
+    assigned = string_assignment(chunk.source) if chunk.kind == "other" else None
+    return assigned if assigned is not None and assigned[0] in names.texts else None
 
 
 def _assemble(chunks: list[Chunk], mains: list[int]) -> list[tuple[str, str]]:
