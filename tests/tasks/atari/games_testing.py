@@ -19,10 +19,11 @@ from looplab.llm.backends.scripted import ScriptedLLM
 from looplab.loop import LoopResult
 from looplab.runner.run import execute
 from looplab.sandbox.inprocess import InProcessSandbox
+from looplab.sandbox.protocol import ErrorInfo, SandboxJob, SandboxResult
 from looplab.store.memory import MemoryRunStore
 from looplab.tasks.atari.game_task import GameTaskSpec, make_game_task
 from looplab.tasks.check import check_task
-from looplab.tasks.protocol import SPLITS, Split, TrialContext
+from looplab.tasks.protocol import SPLITS, Split, Task, TrialContext
 from looplab.trace import CallStep, FeedbackStep, Trace, TransitionStep
 
 
@@ -87,6 +88,26 @@ def assert_traced_episode(
     assert transitions[0].observation.startswith(first_observation)
     assert called_components(result) == components
     assert f"Score {result['score']:.0f}" in last_feedback(result)
+
+
+class TimingOutSandbox:
+    """A sandbox whose every job runs out of wall-clock time."""
+
+    def __init__(self) -> None:
+        self.jobs: list[SandboxJob] = []
+
+    def run(self, job: SandboxJob) -> SandboxResult:
+        self.jobs.append(job)
+        return SandboxResult(None, ErrorInfo("timeout", "Timeout", "the job ran longer than 60 s"), 60.0)
+
+
+def assert_sticky_actions_reach_every_episode(task: Task) -> None:
+    """`task`, built with `sticky_actions = 0.25`, passes it to the rollout of a trial of every split."""
+    sandbox = TimingOutSandbox()
+    start = next(iter(task.starting_artifacts().values())).artifact
+    for split in SPLITS:
+        task.run_trial(start, task.items(split)[0], TrialContext(sandbox=sandbox, traced=split == "train"))
+    assert [job.payload["sticky_actions"] for job in sandbox.jobs] == [0.25] * len(SPLITS)
 
 
 def assert_defaults(

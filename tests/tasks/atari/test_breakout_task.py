@@ -10,7 +10,6 @@ import pytest
 
 from looplab.errors import TaskError
 from looplab.sandbox.inprocess import InProcessSandbox
-from looplab.sandbox.protocol import ErrorInfo, SandboxJob, SandboxResult
 from looplab.tasks.atari.env import INSTALL_COMMANDS
 from looplab.tasks.check import check_task
 from looplab.tasks.protocol import SPLITS, TrialContext
@@ -24,17 +23,6 @@ import games_testing as testing  # tests/tasks/atari/games_testing.py (on pytest
 
 from looplab.tasks.atari.game_task import GameTask, make_game_task
 from looplab.tasks.atari.games.breakout import TASK
-
-
-class TimingOutSandbox:
-    """A sandbox whose every job runs out of wall-clock time."""
-
-    def __init__(self) -> None:
-        self.jobs: list[SandboxJob] = []
-
-    def run(self, job: SandboxJob) -> SandboxResult:
-        self.jobs.append(job)
-        return SandboxResult(None, ErrorInfo("timeout", "Timeout", "the job ran longer than 60 s"), 60.0)
 
 
 @pytest.fixture(scope="module")
@@ -56,12 +44,7 @@ def test_defaults_follow_the_authors_evaluation_and_options_are_checked() -> Non
 
 
 def test_sticky_actions_reach_every_episode() -> None:
-    sandbox = TimingOutSandbox()
-    task = make_game_task(TASK, {"sticky_actions": 0.25})
-    start = task.starting_artifacts()["modular"].artifact
-    for split in SPLITS:
-        task.run_trial(start, task.items(split)[0], TrialContext(sandbox=sandbox, traced=split == "train"))
-    assert [job.payload["sticky_actions"] for job in sandbox.jobs] == [0.25, 0.25, 0.25]
+    testing.assert_sticky_actions_reach_every_episode(make_game_task(TASK, {"sticky_actions": 0.25}))
     assert make_game_task(TASK, {}).options.sticky_actions == 0.0
 
 
@@ -104,7 +87,7 @@ def test_a_crash_is_in_the_feedback(task: GameTask) -> None:
 
 
 def test_a_sandbox_failure_scores_zero_with_its_error(task: GameTask) -> None:
-    sandbox = TimingOutSandbox()
+    sandbox = testing.TimingOutSandbox()
     start = task.starting_artifacts()["modular"].artifact
     outcome = task.run_trial(start, task.items("test")[0], TrialContext(sandbox=sandbox, traced=False))
     assert outcome.score == 0 and outcome.error is not None and outcome.error.kind == "timeout"

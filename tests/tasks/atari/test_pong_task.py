@@ -10,7 +10,6 @@ import pytest
 
 from looplab.errors import TaskError
 from looplab.sandbox.inprocess import InProcessSandbox
-from looplab.sandbox.protocol import ErrorInfo, SandboxJob, SandboxResult
 from looplab.tasks.atari.env import INSTALL_COMMANDS
 from looplab.tasks.check import check_task
 from looplab.tasks.protocol import SPLITS, TrialContext
@@ -20,18 +19,9 @@ from looplab.trace import TransitionStep
 if importlib.util.find_spec("ocatari") is None or importlib.util.find_spec("ale_py") is None:
     pytest.skip(f"needs the atari extra: {INSTALL_COMMANDS}", allow_module_level=True)
 
+import games_testing as testing  # tests/tasks/atari/games_testing.py (on pytest's and mypy's path)
+
 from looplab.tasks.atari.pong import PongTask, make_pong_task
-
-
-class TimingOutSandbox:
-    """A sandbox whose every job runs out of wall-clock time."""
-
-    def __init__(self) -> None:
-        self.jobs: list[SandboxJob] = []
-
-    def run(self, job: SandboxJob) -> SandboxResult:
-        self.jobs.append(job)
-        return SandboxResult(None, ErrorInfo("timeout", "Timeout", "the job ran longer than 60 s"), 60.0)
 
 
 @pytest.fixture(scope="module")
@@ -52,12 +42,7 @@ def test_unknown_and_invalid_options_fail_at_construction() -> None:
 
 
 def test_sticky_actions_reach_every_episode() -> None:
-    sandbox = TimingOutSandbox()
-    task = make_pong_task({"sticky_actions": 0.25})
-    start = task.starting_artifacts()["modular"].artifact
-    for split in SPLITS:
-        task.run_trial(start, task.items(split)[0], TrialContext(sandbox=sandbox, traced=split == "train"))
-    assert [job.payload["sticky_actions"] for job in sandbox.jobs] == [0.25, 0.25, 0.25]
+    testing.assert_sticky_actions_reach_every_episode(make_pong_task({"sticky_actions": 0.25}))
     assert make_pong_task({}).options.sticky_actions == 0.0
 
 
@@ -111,7 +96,7 @@ def test_the_monolithic_start_s_crash_is_in_the_feedback(task: PongTask) -> None
 
 
 def test_a_sandbox_failure_scores_the_worst_with_its_error(task: PongTask) -> None:
-    sandbox = TimingOutSandbox()
+    sandbox = testing.TimingOutSandbox()
     start = task.starting_artifacts()["modular"].artifact
     outcome = task.run_trial(start, task.items("test")[0], TrialContext(sandbox=sandbox, traced=False))
     assert outcome.score == -21 and outcome.error is not None and outcome.error.kind == "timeout"

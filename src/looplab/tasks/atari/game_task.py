@@ -17,7 +17,7 @@ credit horizon cuts), `eval_max_steps` (per validation or test episode), `train_
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -193,17 +193,21 @@ def _positive_int(task: str, name: str, value: Any) -> int:
     return value
 
 
-def make_game_task(spec: GameTaskSpec, options: Mapping[str, Any]) -> GameTask:
-    """Build a game's task from `TaskRef.options`; unknown or invalid options and a missing extra fail here."""
-    allowed = [field.name for field in fields(GameOptions)]
+def checked_options(task: str, options: Mapping[str, Any], allowed: Sequence[str]) -> dict[str, Any]:
+    """An Atari task's options, checked (the Pong task's too): known names, `sticky_actions` a probability,
+    every other option a positive integer (a `*max_steps` at most ALE's cap)."""
     unknown = sorted(set(options) - set(allowed))
     if unknown:
-        raise TaskError(f"Task {spec.name}: unknown option(s) {unknown}; allowed: {allowed}")
-    values: dict[str, Any] = {
-        name: sticky_actions_option(spec.name, value)
-        if name == "sticky_actions"
-        else _positive_int(spec.name, name, value)
-        for name, value in options.items()
-    }
+        raise TaskError(f"Task {task}: unknown option(s) {unknown}; allowed: {list(allowed)}")
+    return {name: _option(task, name, value) for name, value in options.items()}
+
+
+def _option(task: str, name: str, value: Any) -> Any:
+    return sticky_actions_option(task, value) if name == "sticky_actions" else _positive_int(task, name, value)
+
+
+def make_game_task(spec: GameTaskSpec, options: Mapping[str, Any]) -> GameTask:
+    """Build a game's task from `TaskRef.options`; unknown or invalid options and a missing extra fail here."""
+    values = checked_options(spec.name, options, [field.name for field in fields(GameOptions)])
     check_atari_installed()
     return GameTask(spec, replace(spec.defaults, **values))

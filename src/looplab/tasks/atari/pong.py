@@ -22,14 +22,13 @@ from typing import Any
 from looplab.artifact import Artifact, StartingArtifact
 from looplab.errors import TaskError
 from looplab.sandbox.protocol import ErrorInfo, SandboxJob, SandboxLimits, SandboxResult
-from looplab.tasks.atari.env import check_atari_installed, sticky_actions_option
+from looplab.tasks.atari.env import check_atari_installed
+from looplab.tasks.atari.game_task import checked_options
 from looplab.tasks.atari.pong_artifacts import MODULAR_WIRING, MONOLITHIC_WIRING, pong_starting_artifacts
 from looplab.tasks.atari.pong_harness import ENTRYPOINT, POINTS_TO_WIN, Start
 from looplab.tasks.protocol import Outcome, Split, TaskShape, TrialContext, TrialItem
 from looplab.trace import Trace
 
-ALE_MAX_STEPS = 27_000
-"""ALE ends a v5 game after 108,000 frames: 27,000 agent steps at frameskip 4."""
 _SEED_BASE: dict[Split, int] = {"train": 0, "validation": 10_000, "test": 20_000}
 _STARTS: dict[str, Start] = {MODULAR_WIRING: "modular", MONOLITHIC_WIRING: "monolithic"}
 WORST_SCORE = float(-POINTS_TO_WIN)
@@ -160,25 +159,8 @@ def outcome_from_result(item_id: str, result: SandboxResult) -> Outcome:
     )
 
 
-def _positive_int(name: str, value: Any, maximum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise TaskError(f"Task pong: option {name!r} must be a positive integer, got {value!r}")
-    if maximum is not None and value > maximum:
-        raise TaskError(f"Task pong: option {name!r} must be at most {maximum} (ALE's own cap), got {value}")
-    return value
-
-
 def make_pong_task(options: Mapping[str, Any]) -> PongTask:
     """Build the Pong task from `TaskRef.options`; unknown or invalid options and a missing extra fail here."""
-    allowed = [field.name for field in fields(PongOptions)]
-    unknown = sorted(set(options) - set(allowed))
-    if unknown:
-        raise TaskError(f"Task pong: unknown option(s) {unknown}; allowed: {allowed}")
-    values: dict[str, Any] = {
-        name: sticky_actions_option("pong", value)
-        if name == "sticky_actions"
-        else _positive_int(name, value, ALE_MAX_STEPS if name.endswith("max_steps") else None)
-        for name, value in options.items()
-    }
+    values = checked_options("pong", options, [field.name for field in fields(PongOptions)])
     check_atari_installed()
     return PongTask(PongOptions(**values))
