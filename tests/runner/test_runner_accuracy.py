@@ -9,6 +9,7 @@ import pytest
 
 from looplab.config import RunConfig, load_config
 from looplab.runner.accuracy import (
+    BASELINE_LABEL,
     TITLE,
     RoleUsage,
     accuracy_section,
@@ -20,6 +21,7 @@ from looplab.runner.accuracy import (
 from looplab.runner.report import collect_runs, group_runs, write_report
 from looplab.store.provenance import collect_provenance
 from looplab.store.run_dir import RunDir
+from looplab.tasks.bigbench.data import default_data_dir, load_examples, task_file
 
 BOOLEAN, HYPERBATON = "boolean_expressions", "hyperbaton"
 OPTIMIZER_CALL: dict[str, object] = {
@@ -131,6 +133,30 @@ def test_the_section_tables_exactly(study: Path) -> None:
     # LLM use: per seed, summed over the two tasks; B=3 seed 1 made no task calls for hyperbaton.
     assert "| size=1 | 2 | 2 ± 0 | 240 ± 0 | 0.0200 ± 0.0000 | 6 ± 0 | 72 ± 0 | 0.0060 ± 0.0000 |" in lines
     assert "| size=3 | 2 | 2 ± 0 | 240 ± 0 | 0.0200 ± 0.0000 | 5 ± 1 | 60 ± 12 | 0.0050 ± 0.0010 |" in lines
+
+
+def majority_accuracy(task: str, train: int, validation: int = 10) -> tuple[str, float]:
+    """Counted here from the data file: the most common of the first `train` targets, and its accuracy on
+    the test split (what follows the training and validation examples)."""
+    targets = [example.target for example in load_examples(task_file("bbh", task, default_data_dir()))]
+    head = targets[:train]
+    answer = max(head, key=lambda target: (head.count(target), -head.index(target)))
+    rest = targets[train + validation :]
+    return answer, sum(1 for target in rest if target.lower() == answer.lower()) / len(rest)
+
+
+def test_the_section_compares_with_each_tasks_majority_answer(study: Path) -> None:
+    section = accuracy_section(collect_runs(study))
+    assert section is not None
+    (boolean_answer, boolean), (hyperbaton_answer, hyperbaton) = (
+        majority_accuracy(task, 4) for task in (BOOLEAN, HYPERBATON)
+    )
+    assert 0 < boolean < 1 and 0 < hyperbaton < 1
+    row = next(line for line in section.splitlines() if line.startswith(f"| {BASELINE_LABEL} |"))
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[1:5] == ["-", "-", f"{boolean:.3f}", f"{hyperbaton:.3f}"]
+    assert cells[7] == f"{2 / (1 / (boolean + 0.01) + 1 / (hyperbaton + 0.01)):.3f}"
+    assert f"({BOOLEAN} {boolean_answer!r}, {HYPERBATON} {hyperbaton_answer!r})" in section
 
 
 def test_write_report_adds_the_section_only_to_studies_over_tasks(study: Path, tmp_path: Path) -> None:

@@ -9,6 +9,8 @@ settings of the other varying keys (the batch size B, say):
   task) and the harmonic means of the per-task accuracies, plain and BBEH's (+0.01 per task; see
   `looplab.tasks.bigbench.scoring`). Those three are computed per seed, across the tasks, and then
   averaged over seeds; a seed without a finished run of every task has none (`(n=k)` says so).
+- For comparison, a last row (`looplab.runner.majority`): every test question of a task answered with the
+  most common answer of its training split, the score a constant extractor gets.
 - LLM use by role (the optimizer, the task model the artifact calls): calls, tokens and cost from the
   runs' `llm_call` events, summed over the tasks of a seed (finished or not: what was spent), mean ± SE
   over seeds.
@@ -29,6 +31,7 @@ from typing import Any
 from looplab.errors import StoreError
 from looplab.runner.epochs import format_epochs
 from looplab.runner.labels import display_value, short_keys
+from looplab.runner.majority import MajorityBaseline, majority_baseline
 from looplab.runner.report import RunGroup, RunRecord, group_runs
 from looplab.runner.stats import MISSING, Stat, format_stat, markdown_table
 from looplab.store.events import EventRecord
@@ -38,6 +41,7 @@ from looplab.tasks.bigbench.scoring import BBEH_HARMONIC_OFFSET, harmonic_mean
 logger = logging.getLogger(__name__)
 
 TITLE = "## Test accuracy by task"
+BASELINE_LABEL = "baseline: the training split's most common answer"
 SUBTASK_KEY = "task.options.subtask"
 ROLES: tuple[str, ...] = ("optimizer", "task")
 """The `purpose` of an `llm_call` event; records without one were the optimizer's (its default)."""
@@ -196,6 +200,24 @@ def _accuracy_cells(row: StudyRow, tasks: Sequence[str]) -> list[str]:
     ]
 
 
+def _baseline_cells(baselines: Mapping[str, MajorityBaseline], tasks: Sequence[str]) -> list[str]:
+    runs = {
+        task: RunAccuracy(baseline.test_score, baseline.test_scores, {}) for task, baseline in baselines.items()
+    }
+    means = across_tasks(runs, tasks)
+    cells = [f"{runs[task].test_score:.3f}" if task in runs else MISSING for task in tasks]
+    across = (means.micro_average, means.harmonic_mean, means.harmonic_mean_bbeh)
+    return [BASELINE_LABEL, MISSING, MISSING, *cells, *(MISSING if m is None else f"{m:.3f}" for m in across)]
+
+
+def _baseline_note(baselines: Mapping[str, MajorityBaseline], tasks: Sequence[str]) -> str:
+    answers = ", ".join(f"{task} {baselines[task].answer!r}" for task in tasks if task in baselines)
+    return (
+        f"The baseline row answers every test question of a task with its training split's most common answer "
+        f"({answers}): a run at or below it may have learned the answers' distribution, not the task."
+    )
+
+
 def _usage_cells(row: StudyRow) -> list[str]:
     n = len(row.replicates)
     totals: list[dict[str, RoleUsage]] = []
@@ -216,8 +238,15 @@ def _usage_cells(row: StudyRow) -> list[str]:
     return cells
 
 
-def render_section(tasks: Sequence[str], rows: Sequence[StudyRow]) -> str:
-    """The two tables as markdown: test accuracy by task and across tasks, and LLM use by role."""
+def render_section(
+    tasks: Sequence[str], rows: Sequence[StudyRow], baselines: Mapping[str, MajorityBaseline] | None = None
+) -> str:
+    """The two tables as markdown: test accuracy by task and across tasks (and the tasks' baselines, when
+    given), and LLM use by role."""
+    baselines = baselines or {}
+    accuracy_rows = [_accuracy_cells(row, tasks) for row in rows]
+    if baselines:
+        accuracy_rows.append(_baseline_cells(baselines, tasks))
     accuracy_header = [
         "setting",
         "seeds",
@@ -239,7 +268,8 @@ def render_section(tasks: Sequence[str], rows: Sequence[StudyRow]) -> str:
         "task accuracies (plain: 0 when a task is at 0; BBEH: each accuracy + 0.01) are taken per seed "
         "across the tasks, then mean ± SE over seeds; a seed lacking a task's test score has none.",
         "",
-        *markdown_table(accuracy_header, [_accuracy_cells(row, tasks) for row in rows]),
+        *markdown_table(accuracy_header, accuracy_rows),
+        *(["", _baseline_note(baselines, tasks)] if baselines else []),
         "",
         "## LLM use by role",
         "",
@@ -267,7 +297,22 @@ def accuracy_section(records: Sequence[RunRecord]) -> str | None:
             continue
         readable.append(record)
     groups = group_runs(readable)
-    return render_section(*study_rows(groups, runs)) if _is_task_study(groups) else None
+    if not _is_task_study(groups):
+        return None
+    tasks, rows = study_rows(groups, runs)
+    return render_section(tasks, rows, task_baselines(groups))
+
+
+def task_baselines(groups: Sequence[RunGroup]) -> dict[str, MajorityBaseline]:
+    """Each task's majority-answer baseline, from its first run's config (tasks without one are left out)."""
+    baselines: dict[str, MajorityBaseline] = {}
+    for group in groups:
+        task = display_value(group.values[SUBTASK_KEY])
+        if task not in baselines and group.runs:
+            baseline = majority_baseline(group.runs[0].config)
+            if baseline is not None:
+                baselines[task] = baseline
+    return baselines
 
 
 def _is_task_study(groups: Sequence[RunGroup]) -> bool:

@@ -14,6 +14,7 @@ from looplab.tasks.bigbench.scoring import (
     fuzzy_match,
     harmonic_mean,
     is_correct,
+    majority_answer,
     normalize,
     normalize_target,
 )
@@ -170,3 +171,11 @@ def test_harmonic_mean_edge_cases() -> None:
     assert harmonic_mean([1.0, 1.0]) == 1.0
     with pytest.raises(ValueError, match="at least one result"):
         accuracy_report({"linguini": []})
+
+
+def test_majority_answer_counts_targets_as_bbeh_compares_them() -> None:
+    assert majority_answer(["False", "True", "false.", "True", " FALSE"]) == "False", "3 × false vs 2 × true"
+    assert majority_answer(["(B)", "(A)", "(A)", "(B)"]) == "(B)", "a tie goes to the answer seen first"
+    assert majority_answer(["Yes"]) == "Yes"
+    with pytest.raises(ValueError, match="at least one target"):
+        majority_answer([])

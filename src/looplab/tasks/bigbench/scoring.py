@@ -16,6 +16,10 @@ looplab's own code, written from the rules BBEH documents (see `../shared/data/R
    that starts with that option's label also matches: "(a) the first sentence", "a) …", "option (a)",
    "option a". The label must come first, so a wrong letter mentioned later does not count.
 
+Baseline (`majority_answer`): the most common expected answer of a split, the one a constant extractor
+would do best to return; a learned extractor that always returns it has learned the label distribution,
+not the task, and reports compare against it.
+
 Metrics (`accuracy_report`): accuracy per task, the micro average over all examples, and the harmonic mean
 of the per-task accuracies, BBEH's leaderboard metric. A plain harmonic mean is 0 as soon as one task is
 at 0. BBEH's leaderboard does not say how it treats that, but its "Random" row (harmonic mean 2.4, micro
@@ -29,6 +33,7 @@ leaderboard's convention as far as it can be inferred).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -120,6 +125,15 @@ def is_correct(prediction: str, target: str) -> bool:
     """Whether `prediction` (an extracted answer or a whole reply) matches `target` under BBEH's rules."""
     normalized, reference = normalize(prediction), normalize_target(target)
     return fuzzy_match(normalized, reference) or option_letter_match(normalized, reference)
+
+
+def majority_answer(targets: Sequence[str]) -> str:
+    """The most common of `targets` as BBEH compares them (ties: the one seen first), in its first spelling."""
+    if not targets:
+        raise ValueError("majority_answer needs at least one target")
+    counts = Counter(normalize_target(target) for target in targets)
+    top = max(counts.values())
+    return next(target for target in targets if counts[normalize_target(target)] == top)
 
 
 # --- metrics -------------------------------------------------------------------------------------------
