@@ -4,6 +4,7 @@ the file persists and is shared across threads, connections and processes."""
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
@@ -153,3 +154,25 @@ def test_several_processes_share_one_file(tmp_path: Path) -> None:
     assert counts == [50, 50, 50]
     with ReplyCache(path) as cache:
         assert len(cache) == 150
+
+
+def test_concurrent_misses_on_one_request_ask_the_backend_once(cache: ReplyCache) -> None:
+    asked, answer = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def slow(request: LLMRequest) -> str:
+        calls.append(request.messages[-1].content)
+        asked.set()
+        assert answer.wait(5)
+        return "the one reply"
+
+    llm = CachedLLM(ScriptedLLM(slow), cache)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        first = pool.submit(llm.complete, ask("same question"))
+        assert asked.wait(5)
+        waiting = [pool.submit(llm.complete, ask("same question")) for _ in range(2)]
+        answer.set()
+        replies = [first.result(5), *(future.result(5) for future in waiting)]
+    assert calls == ["same question"], "the second and third caller waited for the first one's reply"
+    assert [reply.text for reply in replies] == ["the one reply"] * 3
+    assert [reply.cached for reply in replies] == [False, True, True]

@@ -4,7 +4,8 @@
 share it). `CachedLLM` is the wrapper: a hit returns the stored reply marked `cached=True` without calling
 the backend; a miss calls it and stores what it said, truncated replies included (they are what the model
 answered). Errors are never stored. A resumed run and the replay backend rely on this: the same request
-gets the same reply, at no cost.
+gets the same reply, at no cost. A miss is asked for by one caller at a time (`looplab.llm.key_lock`): a
+second thread or process sending the same request meanwhile waits and then reads the first one's reply.
 """
 
 from __future__ import annotations
@@ -19,12 +20,15 @@ from types import TracebackType
 from pydantic import ValidationError
 
 from looplab.errors import LLMError
+from looplab.llm.key_lock import KeyLocks
 from looplab.llm.protocol import LLM
 from looplab.llm.types import LLMRequest, LLMResponse
 from looplab.llm.wrapper import WrappedLLM
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 30.0
+INFLIGHT_SUFFIX = ".inflight"
+"""The directory of in-flight key locks is the cache file's path with this suffix (`llm-cache.inflight`)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS replies (
@@ -189,11 +193,16 @@ def as_cache_hit(response: LLMResponse) -> LLMResponse:
 
 
 class CachedLLM(WrappedLLM):
-    """An `LLM` wrapper that answers repeated requests from a `ReplyCache` without calling `inner`."""
+    """An `LLM` wrapper that answers repeated requests from a `ReplyCache` without calling `inner`.
 
-    def __init__(self, inner: LLM, cache: ReplyCache) -> None:
+    `locks` (default: beside the cache file, see `INFLIGHT_SUFFIX`) make concurrent misses on one key ask
+    `inner` once.
+    """
+
+    def __init__(self, inner: LLM, cache: ReplyCache, locks: KeyLocks | None = None) -> None:
         super().__init__(inner)
         self._cache = cache
+        self._locks = locks if locks is not None else KeyLocks(cache.path.with_suffix(INFLIGHT_SUFFIX))
 
     @property
     def cache(self) -> ReplyCache:
@@ -205,6 +214,10 @@ class CachedLLM(WrappedLLM):
         stored = self._cache.get(key)
         if stored is not None:
             return as_cache_hit(stored)
-        response = self._inner.complete(request)
-        self._cache.put(key, request, response, backend=backend, model=model)
+        with self._locks.hold(key):
+            stored = self._cache.get(key)  # another caller may have asked for it while this one waited
+            if stored is not None:
+                return as_cache_hit(stored)
+            response = self._inner.complete(request)
+            self._cache.put(key, request, response, backend=backend, model=model)
         return response
