@@ -19,7 +19,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, Protocol
 
 from looplab.artifact import Artifact, CodeParam, StartingArtifact
 from looplab.errors import TaskError
@@ -92,6 +92,37 @@ def sandbox_limits(max_steps: int) -> SandboxLimits:
     return SandboxLimits(wall_s=seconds, cpu_s=seconds, memory_mb=2048)
 
 
+class EpisodeCounts(Protocol):
+    """The options `episode_items` reads (`GameOptions` and `PongOptions` have them)."""
+
+    @property
+    def train_episodes(self) -> int: ...
+    @property
+    def validation_episodes(self) -> int: ...
+    @property
+    def test_episodes(self) -> int: ...
+    @property
+    def max_steps(self) -> int: ...
+    @property
+    def eval_max_steps(self) -> int: ...
+
+
+def episode_items(split: Split, options: EpisodeCounts) -> list[TrialItem]:
+    """A split's episodes: seeds from the split's base (train 0, validation 10,000, test 20,000) and the
+    step cap of training rollouts (`max_steps`) or of evaluations (`eval_max_steps`)."""
+    count = {
+        "train": options.train_episodes,
+        "validation": options.validation_episodes,
+        "test": options.test_episodes,
+    }[split]
+    max_steps = options.max_steps if split == "train" else options.eval_max_steps
+    base = _SEED_BASE[split]
+    return [
+        TrialItem(id=f"{split}-seed-{base + index}", payload={"seed": base + index, "max_steps": max_steps})
+        for index in range(count)
+    ]
+
+
 def describe_episode(value: Mapping[str, Any]) -> str:
     """The feedback for one finished rollout: how the episode ended, the score, any error."""
     steps, score, lives_lost = value["steps"], value["score"], value["lives_lost"]
@@ -153,17 +184,7 @@ class GameTask:
         return self.spec.starting_artifacts()
 
     def items(self, split: Split) -> list[TrialItem]:
-        count = {
-            "train": self.options.train_episodes,
-            "validation": self.options.validation_episodes,
-            "test": self.options.test_episodes,
-        }[split]
-        max_steps = self.options.max_steps if split == "train" else self.options.eval_max_steps
-        base = _SEED_BASE[split]
-        return [
-            TrialItem(id=f"{split}-seed-{base + index}", payload={"seed": base + index, "max_steps": max_steps})
-            for index in range(count)
-        ]
+        return episode_items(split, self.options)
 
     def run_trial(self, artifact: Artifact, item: TrialItem, context: TrialContext) -> Outcome:
         start = self.spec.starts.get(artifact.wiring)

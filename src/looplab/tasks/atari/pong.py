@@ -21,15 +21,14 @@ from typing import Any
 
 from looplab.artifact import Artifact, StartingArtifact
 from looplab.errors import TaskError
-from looplab.sandbox.protocol import ErrorInfo, SandboxJob, SandboxLimits, SandboxResult
+from looplab.sandbox.protocol import ErrorInfo, SandboxJob, SandboxResult
 from looplab.tasks.atari.env import check_atari_installed
-from looplab.tasks.atari.game_task import checked_options
+from looplab.tasks.atari.game_task import checked_options, episode_items, sandbox_limits
 from looplab.tasks.atari.pong_artifacts import MODULAR_WIRING, MONOLITHIC_WIRING, pong_starting_artifacts
 from looplab.tasks.atari.pong_harness import ENTRYPOINT, POINTS_TO_WIN, Start
 from looplab.tasks.protocol import Outcome, Split, TaskShape, TrialContext, TrialItem
 from looplab.trace import Trace
 
-_SEED_BASE: dict[Split, int] = {"train": 0, "validation": 10_000, "test": 20_000}
 _STARTS: dict[str, Start] = {MODULAR_WIRING: "modular", MONOLITHIC_WIRING: "monolithic"}
 WORST_SCORE = float(-POINTS_TO_WIN)
 
@@ -57,12 +56,6 @@ class PongOptions:
     actions, drawn from the episode's seed), in every episode. 0, the authors' setting, makes the emulator
     deterministic: a policy that draws no random numbers then plays the same game on every seed, so extra
     evaluation episodes add nothing; 0.25 is ALE's recommended evaluation setting."""
-
-
-def sandbox_limits(max_steps: int) -> SandboxLimits:
-    """Room for a slow policy: 20 s to start plus 10 ms per step (a bare step takes about 0.2 ms)."""
-    seconds = 20.0 + 0.01 * max_steps
-    return SandboxLimits(wall_s=seconds, cpu_s=seconds, memory_mb=2048)
 
 
 def describe_game(value: Mapping[str, Any]) -> str:
@@ -106,17 +99,7 @@ class PongTask:
         return pong_starting_artifacts()
 
     def items(self, split: Split) -> list[TrialItem]:
-        count = {
-            "train": self.options.train_episodes,
-            "validation": self.options.validation_episodes,
-            "test": self.options.test_episodes,
-        }[split]
-        max_steps = self.options.max_steps if split == "train" else self.options.eval_max_steps
-        base = _SEED_BASE[split]
-        return [
-            TrialItem(id=f"{split}-seed-{base + index}", payload={"seed": base + index, "max_steps": max_steps})
-            for index in range(count)
-        ]
+        return episode_items(split, self.options)
 
     def run_trial(self, artifact: Artifact, item: TrialItem, context: TrialContext) -> Outcome:
         start = _STARTS.get(artifact.wiring)
