@@ -71,3 +71,22 @@ def test_ls_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     details = json.loads(capsys.readouterr().out)
     assert details["event_counts"] == {"update": 1}
     assert main(["show", "nothing-like-it", "--runs-dir", str(runs)]) == 6
+
+
+def test_ls_lists_the_sweeps_beside_the_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # rich's width when the output is not a terminal
+    sweep = tmp_path / "runs" / "grid-20261127-034953"
+    sweep.mkdir(parents=True)
+    statuses = ["finished", "finished", "failed", "running", "pending"]
+    runs = [{"name": f"grid-seed{i}", "values": {}, "seed": i, "status": s} for i, s in enumerate(statuses)]
+    ledger = {"name": "grid", "created": "2026-11-27T03:49:53+00:00", "runs": runs}
+    (sweep / "sweep.json").write_text(json.dumps(ledger), encoding="utf-8")
+    (tmp_path / "runs" / "broken").mkdir()
+    (tmp_path / "runs" / "broken" / "sweep.json").write_text("{", encoding="utf-8")
+    assert main(["ls", "--runs-dir", str(tmp_path / "runs")]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if "grid-20261127-034953" in line)
+    assert row.split("│")[2:6] == ["    5 ", "        2 ", "      1 ", "          2 "]
+    assert "broken" not in out and "--resume" in out

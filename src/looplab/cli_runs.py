@@ -17,6 +17,7 @@ from rich.table import Table
 
 from looplab.config import Environment
 from looplab.runner.interactions import describe_env_steps, env_steps_of
+from looplab.runner.sweep import SweepSummary, list_sweeps
 from looplab.store.catalog import describe_run, find_run, list_runs
 
 
@@ -35,23 +36,44 @@ def _age(timestamp: float) -> str:
 def _ls(args: argparse.Namespace, console: Console) -> int:
     runs_dir = _runs_dir(args)
     runs = list_runs(runs_dir)
-    if not runs:
+    sweeps = list_sweeps(runs_dir)
+    if not runs and not sweeps:
         console.print(f"No runs in {runs_dir}.")
         return 0
-    table = Table(title=f"runs in {runs_dir}")
-    for column in ("run", "status", "task", "progress", "cost", "updated"):
-        table.add_column(column, justify="right" if column == "cost" else "left")
-    for run in runs:
-        table.add_row(
-            run.name,
-            run.status,
-            run.task or "-",
-            run.progress or "-",
-            "-" if run.cost_usd is None else f"${run.cost_usd:.4f}",
-            _age(run.updated),
-        )
-    console.print(table)
+    if runs:
+        table = Table(title=f"runs in {runs_dir}")
+        for column in ("run", "status", "task", "progress", "cost", "updated"):
+            table.add_column(column, justify="right" if column == "cost" else "left")
+        for run in runs:
+            table.add_row(
+                run.name,
+                run.status,
+                run.task or "-",
+                run.progress or "-",
+                "-" if run.cost_usd is None else f"${run.cost_usd:.4f}",
+                _age(run.updated),
+            )
+        console.print(table)
+    if sweeps:
+        _print_sweeps(sweeps, runs_dir, console)
     return 0
+
+
+def _print_sweeps(sweeps: list[SweepSummary], runs_dir: Path, console: Console) -> None:
+    table = Table(title=f"sweeps in {runs_dir}")
+    for column in ("sweep", "runs", "finished", "failed", "unfinished", "created"):
+        table.add_column(column, justify="left" if column in ("sweep", "created") else "right")
+    for sweep in sweeps:
+        finished, failed = sweep.statuses.get("finished", 0), sweep.statuses.get("failed", 0)
+        unfinished = sweep.total - finished - failed  # pending, running, or stopped while running
+        counts = (sweep.total, finished, failed, unfinished)
+        table.add_row(sweep.path.name, *map(str, counts), sweep.created[:19])
+    console.print(table)
+    console.print(
+        "`looplab ls --runs-dir <sweep directory>` lists a sweep's runs; `looplab sweep CONFIG --resume "
+        "<sweep directory>` continues its unfinished ones.",
+        highlight=False,
+    )
 
 
 def _show(args: argparse.Namespace, console: Console) -> int:

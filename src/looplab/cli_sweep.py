@@ -4,7 +4,9 @@ runs as markdown tables and PNG plots."""
 from __future__ import annotations
 
 import argparse
+import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +27,19 @@ def _environment(runs: Sequence[RunConfig]) -> Environment:
 
 
 class SweepBar:
-    """Moves a rich progress bar as runs end, names the runs in flight, and prints a line per failed run."""
+    """Moves a rich progress bar as runs end, names the runs in flight, and prints a line per failed run.
 
-    def __init__(self, progress: Progress, console: Console) -> None:
+    When the console is not a terminal (output to a log file, or under nohup) rich draws no bar, so every
+    start and end is printed as a timestamped line instead: a sweep of several hours leaves a record of
+    how far it got.
+    """
+
+    def __init__(self, progress: Progress, console: Console, clock: Callable[[], float] = time.time) -> None:
         self.progress = progress
         self.console = console
         self.task: TaskID = progress.add_task("starting", total=None)
+        self._lines = not console.is_terminal
+        self._clock = clock
 
     def __call__(self, report: SweepProgress) -> None:
         running = ", ".join(report.running) or "-"
@@ -40,6 +49,13 @@ class SweepBar:
         run = report.changed
         if run.status == "failed":
             self.console.print(f"[red]failed[/] {run.name}: {run.error}", highlight=False)
+        elif self._lines and run.status in ("running", "finished"):
+            stamp = datetime.fromtimestamp(self._clock(), tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            verb = "started" if run.status == "running" else "finished"
+            self.console.print(
+                f"{stamp} {verb} {run.name} ({report.done}/{report.total} done, {len(report.running)} running)",
+                highlight=False,
+            )
 
 
 def _sweep(args: argparse.Namespace, console: Console) -> int:

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from rich.progress import Progress
 
 from looplab.cli import add_config_arguments
-from looplab.cli_sweep import add_sweep_commands
+from looplab.cli_sweep import SweepBar, add_sweep_commands
 from looplab.config import RunConfig
 from looplab.errors import LooplabError
+from looplab.runner.executors import RunStatus, SweepProgress, SweepRun
 from looplab.store.provenance import collect_provenance
 from looplab.store.run_dir import RunDir
 
@@ -58,6 +60,36 @@ def test_sweep_records_failed_runs_and_exits_1(tmp_path: Path, monkeypatch: pyte
     record = json.loads((sweep_dir / "sweep.json").read_text(encoding="utf-8"))
     assert [run["status"] for run in record["runs"]] == ["failed", "failed"]
     assert "no-such-task" in record["runs"][0]["error"]
+
+
+def test_without_a_terminal_the_sweep_prints_a_line_per_run_start_and_end() -> None:
+    console = Console(record=True, width=200, force_terminal=False)
+    with Progress(console=console) as progress:
+        bar = SweepBar(progress, console, clock=lambda: 1_795_750_000.0)
+        steps: list[tuple[int, RunStatus, tuple[str, ...]]] = [
+            (0, "running", ("a",)),
+            (0, "running", ("a", "b")),
+            (1, "finished", ("b",)),
+        ]
+        for done, status, running in steps:
+            run = SweepRun(name="a" if status == "finished" else running[-1], values={}, seed=0, status=status)
+            bar(SweepProgress(total=2, done=done, failed=0, running=running, changed=run))
+        bar(SweepProgress(2, 2, 1, (), SweepRun(name="b", values={}, seed=1, status="failed", error="E: boom")))
+    lines = [line for line in console.export_text().splitlines() if line.strip()]
+    assert lines[:4] == [
+        "2026-11-27 03:26:40 UTC started a (0/2 done, 1 running)",
+        "2026-11-27 03:26:40 UTC started b (0/2 done, 2 running)",
+        "2026-11-27 03:26:40 UTC finished a (1/2 done, 1 running)",
+        "failed b: E: boom",
+    ]
+
+
+def test_in_a_terminal_the_bar_alone_shows_progress() -> None:
+    console = Console(record=True, width=200, force_terminal=True)
+    with Progress(console=console, auto_refresh=False) as progress:
+        bar = SweepBar(progress, console)
+        bar(SweepProgress(1, 1, 0, (), SweepRun(name="a", values={}, seed=0, status="finished")))
+    assert "finished a" not in console.export_text()
 
 
 def test_sweep_config_error(tmp_path: Path) -> None:

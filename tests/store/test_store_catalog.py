@@ -88,7 +88,23 @@ def test_partial_summary_falls_back_per_key(tmp_path: Path) -> None:
     run.append(FINISHED_KIND, {})
     run.write_summary({"task": "demo", "cost_usd": "n/a"})
     (info,) = list_runs(tmp_path)
-    assert (info.status, info.task, info.progress, info.cost_usd) == ("finished", "demo", "", None)
+    assert (info.status, info.task, info.progress, info.cost_usd) == ("finished", "demo", "0 updates", None)
+
+
+class CappedConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    loop: dict[str, dict[str, int]] = {"budget": {"max_updates": 15}}
+
+
+def test_a_run_in_progress_shows_its_updates_of_the_configs_cap(tmp_path: Path) -> None:
+    run = RunDir.create(tmp_path, "live", CappedConfig(), PROVENANCE)
+    run.write_summary({"task": "bbh:prompt_and_extractor"})  # what a run writes when it starts
+    for update in (1, 2):
+        run.append("trial", {})
+        run.append("update", {"update": update})
+    (info,) = list_runs(tmp_path)
+    assert (info.status, info.progress) == ("incomplete", "2/15 updates")
 
 
 def test_broken_run_is_listed_not_fatal(tmp_path: Path) -> None:

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import math
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,6 +43,8 @@ from looplab.runner.run import continue_run, start_run
 from looplab.store.atomic import fsync_dir
 from looplab.store.run_dir import sanitize_run_name
 
+logger = logging.getLogger(__name__)
+
 __all__ = [
     "SWEEP_FILE",
     "PlannedRun",
@@ -48,7 +52,9 @@ __all__ = [
     "SweepProgress",
     "SweepResult",
     "SweepRun",
+    "SweepSummary",
     "expand_sweep",
+    "list_sweeps",
     "plan_sweep",
     "resume_sweep",
     "run_sweep",
@@ -211,6 +217,35 @@ def _create_sweep_dir(runs_dir: Path, name: str, clock: Callable[[], float]) -> 
     raise AssertionError("unreachable: itertools.count never ends")
 
 
+@dataclass(frozen=True)
+class SweepSummary:
+    """A sweep directory as `looplab ls` lists it: its name, when it was created, and its runs' states."""
+
+    path: Path
+    name: str
+    created: str
+    statuses: Mapping[str, int]
+    """Runs by status (pending, running, finished, failed, interrupted), as `sweep.json` records them."""
+    total: int
+
+
+def list_sweeps(runs_dir: Path) -> list[SweepSummary]:
+    """The sweep directories directly under `runs_dir`, newest first; an unreadable `sweep.json` is skipped
+    with a warning."""
+    sweeps: list[SweepSummary] = []
+    candidates = sorted(runs_dir.glob(f"*/{SWEEP_FILE}")) if runs_dir.is_dir() else []
+    for ledger in candidates:
+        try:
+            header, runs = read_ledger(ledger.parent)
+        except StoreError as error:
+            logger.warning("Skipping %s: %s", ledger.parent, error)
+            continue
+        statuses = Counter(str(run.status) for run in runs)
+        name, created = str(header.get("name", ledger.parent.name)), str(header.get("created", ""))
+        sweeps.append(SweepSummary(ledger.parent, name, created, dict(statuses), len(runs)))
+    return sorted(sweeps, key=lambda sweep: (sweep.created, sweep.path.name), reverse=True)
+
+
 def run_sweep(
     config: SweepConfig,
     env: Environment,
@@ -244,7 +279,7 @@ def run_sweep(
     return SweepResult(path, ledger.runs)
 
 
-def _read_ledger(path: Path) -> tuple[dict[str, Any], list[SweepRun]]:
+def read_ledger(path: Path) -> tuple[dict[str, Any], list[SweepRun]]:
     """The header and runs of an existing `sweep.json`, or a `StoreError` saying what is wrong."""
     try:
         data = json.loads((path / SWEEP_FILE).read_text(encoding="utf-8"))
@@ -273,7 +308,7 @@ def resume_sweep(
     """
     planned = plan_sweep(config)
     executor = executor_for(config.sweep, run_one)
-    header, recorded = _read_ledger(path)
+    header, recorded = read_ledger(path)
     expected = [(run.config.name, dict(run.values), run.seed) for run in planned]
     found = [(run.name, run.values, run.seed) for run in recorded]
     if expected != found:

@@ -78,15 +78,26 @@ def _summary_or_none(run: RunDir) -> dict[str, Any] | None:
         return None
 
 
-def _status(run: RunDir, summary: Mapping[str, Any]) -> str:
-    status = summary.get("status")
-    if isinstance(status, str) and status:
-        return status
+def _status_and_progress(run: RunDir, summary: Mapping[str, Any]) -> tuple[str, str]:
+    """The summary's status and progress, each where it has one; else (a run in progress, or one that was
+    killed) the status its event log implies and its progress as updates made of the config's cap."""
+    status, progress = summary.get("status"), summary.get("progress")
+    known_status = status if isinstance(status, str) and status else None
+    if known_status is not None and progress is not None:
+        return known_status, str(progress)
     try:
-        return derive_status(run.events())
+        log = run.events()
     except StoreError as error:
         logger.warning("Cannot read the events of run %s: %s", run.name, error)
-        return "unreadable"
+        return known_status or "unreadable", "" if progress is None else str(progress)
+    if progress is None:
+        updates = sum(1 for record in log.records if record.kind == "update")
+        try:
+            cap = run.read_config().get("loop", {}).get("budget", {}).get("max_updates")
+        except StoreError:
+            cap = None
+        progress = f"{updates}/{cap} updates" if cap else f"{updates} updates"
+    return known_status or derive_status(log), str(progress)
 
 
 def _mtime(path: Path) -> float | None:
@@ -99,16 +110,16 @@ def _mtime(path: Path) -> float | None:
 def _run_info(run: RunDir) -> RunInfo:
     summary = _summary_or_none(run) or {}
     task = summary.get("task")
-    progress = summary.get("progress")
+    status, progress = _status_and_progress(run, summary)
     cost = summary.get("cost_usd")
     started = _mtime(run.path / CONFIG_FILE) or 0.0  # written once, when the run was created
     times = [_mtime(run.path / name) for name in (CONFIG_FILE, EVENTS_FILE, SUMMARY_FILE)]
     return RunInfo(
         name=run.name,
         path=run.path,
-        status=_status(run, summary),
+        status=status,
         task=None if task is None else str(task),
-        progress="" if progress is None else str(progress),
+        progress=progress,
         cost_usd=float(cost) if isinstance(cost, int | float) and not isinstance(cost, bool) else None,
         started=started,
         updated=max(t for t in [started, *times] if t is not None),
