@@ -38,10 +38,19 @@ TASK_CALL: dict[str, object] = {
 }
 
 
-def make_run(root: Path, task: str, size: int, seed: int, scores: Sequence[float] | None) -> None:
+def make_run(
+    root: Path,
+    task: str,
+    size: int,
+    seed: int,
+    scores: Sequence[float] | None,
+    *,
+    answers: Sequence[str] | None = None,
+) -> None:
     """A bbh run: one optimizer call, one task call per test item, the final version's test trials.
 
-    `scores` None: the run did not finish (no test, no run_finished).
+    `scores` None: the run did not finish (no test, no run_finished). `answers`: the final artifact's
+    answer per test item (default: none recorded, as in runs from before `Outcome.answer`).
     """
     overrides = [
         f"name={task}-b{size}-s{seed}",
@@ -60,7 +69,9 @@ def make_run(root: Path, task: str, size: int, seed: int, scores: Sequence[float
             return
         for index, score in enumerate(scores):
             run.append("llm_call", TASK_CALL)
-            outcome = {"score": score}
+            outcome: dict[str, object] = {"score": score}
+            if answers is not None:
+                outcome["answer"] = answers[index]
             run.append("trial", {"split": "test", "version": "v1", "item": f"test-{index}", "outcome": outcome})
         run.append("trial", {"split": "test", "version": "v0", "item": "test-0", "outcome": {"score": 1.0}})
         test = sum(scores) / len(scores)
@@ -157,6 +168,25 @@ def test_the_section_compares_with_each_tasks_majority_answer(study: Path) -> No
     assert cells[1:5] == ["-", "-", f"{boolean:.3f}", f"{hyperbaton:.3f}"]
     assert cells[7] == f"{2 / (1 / (boolean + 0.01) + 1 / (hyperbaton + 0.01)):.3f}"
     assert f"({BOOLEAN} {boolean_answer!r}, {HYPERBATON} {hyperbaton_answer!r})" in section
+
+
+def test_the_section_names_final_artifacts_that_gave_one_answer_to_every_test_question(tmp_path: Path) -> None:
+    root = tmp_path / "sweep"
+    make_run(root, BOOLEAN, 1, 0, [1, 1, 0, 0], answers=["True", "true.", "True", " TRUE"])
+    make_run(root, HYPERBATON, 1, 0, [1, 0], answers=["(A)", "(B)"])
+    make_run(root, BOOLEAN, 1, 1, [1, 0, 0, 0], answers=["True", "", "False", "True"])
+    make_run(root, HYPERBATON, 1, 1, [1, 1], answers=["(A)", "(A)"])
+    section = accuracy_section(collect_runs(root))
+    assert section is not None
+    assert (
+        "Final artifacts that gave every test question one answer (2 of 4): all runs boolean_expressions "
+        "seed 0 ('True'); all runs hyperbaton seed 1 ('(A)')." in section
+    )
+
+
+def test_runs_without_recorded_answers_get_no_such_note(study: Path) -> None:
+    section = accuracy_section(collect_runs(study))
+    assert section is not None and "one answer" not in section
 
 
 def test_write_report_adds_the_section_only_to_studies_over_tasks(study: Path, tmp_path: Path) -> None:

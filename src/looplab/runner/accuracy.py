@@ -36,7 +36,7 @@ from looplab.runner.report import RunGroup, RunRecord, group_runs
 from looplab.runner.stats import MISSING, Stat, format_stat, markdown_table
 from looplab.store.events import EventRecord
 from looplab.store.run_dir import RunDir
-from looplab.tasks.bigbench.scoring import BBEH_HARMONIC_OFFSET, harmonic_mean
+from looplab.tasks.bigbench.scoring import BBEH_HARMONIC_OFFSET, harmonic_mean, normalize
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,18 @@ class RunAccuracy:
     usage: Mapping[str, RoleUsage]
     epochs: float | None = None
     """Epochs the run's updates covered (see `looplab.runner.epochs`)."""
+    test_answers: tuple[str, ...] = ()
+    """The final artifact's answers on the test items, where the task records them."""
+    seed: int = 0
+
+    @property
+    def constant_answer(self) -> str | None:
+        """The one answer the final artifact gave every test item (compared as BBEH compares answers), or
+        None when it gave several, or answers were not recorded for every item."""
+        if not self.test_answers or len(self.test_answers) != len(self.test_scores):
+            return None
+        distinct = {normalize(answer) for answer in self.test_answers}
+        return self.test_answers[0] if len(distinct) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -97,26 +109,43 @@ def usage_by_role(calls: Iterable[Mapping[str, Any]]) -> dict[str, RoleUsage]:
 
 def final_test_scores(records: Sequence[EventRecord], final_version: str) -> tuple[float, ...]:
     """The scores of the final artifact's test trials, one per test item (empty if none was recorded)."""
-    scores: dict[str, float] = {}
+    return tuple(score for score, _ in _final_test_trials(records, final_version).values())
+
+
+def final_test_answers(records: Sequence[EventRecord], final_version: str) -> tuple[str, ...]:
+    """The final artifact's answers on the test items, where its trials recorded one (`Outcome.answer`)."""
+    answers = (answer for _, answer in _final_test_trials(records, final_version).values())
+    return tuple(answer for answer in answers if answer is not None)
+
+
+def _final_test_trials(
+    records: Sequence[EventRecord], final_version: str
+) -> dict[str, tuple[float, str | None]]:
+    trials: dict[str, tuple[float, str | None]] = {}
     for record in records:
         data = record.data
         if record.kind == "trial" and data.get("split") == "test" and data.get("version") == final_version:
-            score = data.get("outcome", {}).get("score")
+            outcome = data.get("outcome", {})
+            score, answer = outcome.get("score"), outcome.get("answer")
             if isinstance(score, int | float) and not isinstance(score, bool):
-                scores.setdefault(str(data.get("item")), float(score))
-    return tuple(scores.values())
+                trials.setdefault(
+                    str(data.get("item")), (float(score), answer if isinstance(answer, str) else None)
+                )
+    return trials
 
 
 def read_run_accuracy(record: RunRecord) -> RunAccuracy:
     """Test scores and LLM use of one run, from its events; `StoreError` if they cannot be read."""
     records = RunDir.open(record.path).events().records
     finished = next((r.data for r in reversed(records) if r.kind == "run_finished"), None)
-    final_version = finished.get("final_version") if finished else None
+    final_version = str(finished.get("final_version")) if finished and finished.get("final_version") else None
     return RunAccuracy(
         test_score=record.test_score,
-        test_scores=final_test_scores(records, str(final_version)) if final_version else (),
+        test_scores=final_test_scores(records, final_version) if final_version else (),
         usage=usage_by_role(r.data for r in records if r.kind == "llm_call"),
         epochs=record.epochs,
+        test_answers=final_test_answers(records, final_version) if final_version else (),
+        seed=int(record.config.get("seed", 0)),
     )
 
 
@@ -218,6 +247,23 @@ def _baseline_note(baselines: Mapping[str, MajorityBaseline], tasks: Sequence[st
     )
 
 
+def _constant_answers_note(rows: Sequence[StudyRow], tasks: Sequence[str]) -> str | None:
+    """Which runs' final artifacts gave one answer to every test question (None: no run recorded answers)."""
+    runs = [(row, task, run) for row in rows for task in tasks for run in row.cells.get(task, ())]
+    if not any(run.test_answers for _, _, run in runs):
+        return None
+    constant = [
+        f"{row.label} {task} seed {run.seed} ({run.constant_answer!r})"
+        for row, task, run in runs
+        if run.constant_answer is not None
+    ]
+    recorded = sum(1 for _, _, run in runs if run.test_answers)
+    listed = "; ".join(constant) if constant else "none"
+    return (
+        f"Final artifacts that gave every test question one answer ({len(constant)} of {recorded}): {listed}."
+    )
+
+
 def _usage_cells(row: StudyRow) -> list[str]:
     n = len(row.replicates)
     totals: list[dict[str, RoleUsage]] = []
@@ -244,6 +290,7 @@ def render_section(
     """The two tables as markdown: test accuracy by task and across tasks (and the tasks' baselines, when
     given), and LLM use by role."""
     baselines = baselines or {}
+    constant = _constant_answers_note(rows, tasks)
     accuracy_rows = [_accuracy_cells(row, tasks) for row in rows]
     if baselines:
         accuracy_rows.append(_baseline_cells(baselines, tasks))
@@ -270,6 +317,7 @@ def render_section(
         "",
         *markdown_table(accuracy_header, accuracy_rows),
         *(["", _baseline_note(baselines, tasks)] if baselines else []),
+        *(["", constant] if constant else []),
         "",
         "## LLM use by role",
         "",

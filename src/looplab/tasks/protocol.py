@@ -43,6 +43,10 @@ class Outcome:
     cost_usd: float = 0.0
     env_steps: int = 0
     metrics: Mapping[str, float] = field(default_factory=dict)
+    answer: str | None = None
+    """What the artifact answered, for tasks whose trials end in an answer (BIG-Bench's extracted
+    prediction); recorded with the trial for reports (an artifact that gives every question one answer),
+    never shown to the optimizer."""
 
     @property
     def failed(self) -> bool:
@@ -58,6 +62,7 @@ class Outcome:
             "cost_usd": self.cost_usd,
             "env_steps": self.env_steps,
             "metrics": dict(self.metrics),
+            "answer": self.answer,
         }
 
     @classmethod
@@ -72,6 +77,7 @@ class Outcome:
             cost_usd=float(data.get("cost_usd", 0.0)),
             env_steps=int(data.get("env_steps", 0)),
             metrics={str(k): float(v) for k, v in dict(data.get("metrics", {})).items()},
+            answer=None if data.get("answer") is None else str(data["answer"]),
         )
 
 

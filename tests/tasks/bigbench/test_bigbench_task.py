@@ -60,6 +60,7 @@ def test_the_starting_extractor_misses_the_prompts_answer_phrase(task: BigBenchT
     outcome = task.run_trial(start(task), item, context(ScriptedLLM(["Let me see. The answer is: (E)"])))
     assert outcome.score == 0.0 and outcome.error is None
     assert outcome.feedback == "wrong: expected '(E)', the extractor returned ''"
+    assert outcome.answer == "", "the prediction is recorded, empty or not"
 
 
 def test_a_right_answer_scores_one_with_a_trace_of_both_calls(task: BigBenchTask, item: TrialItem) -> None:
@@ -77,6 +78,7 @@ def test_a_right_answer_scores_one_with_a_trace_of_both_calls(task: BigBenchTask
     last = outcome.trace.steps[-1]
     assert isinstance(last, FeedbackStep) and (last.kind, last.text) == ("episode_end", "correct")
     assert outcome.metrics == {"truncated": 0.0}
+    assert outcome.answer == "E."
 
 
 def test_evaluation_trials_keep_no_trace(task: BigBenchTask, item: TrialItem) -> None:
@@ -105,6 +107,7 @@ def test_an_extractor_that_raises_is_an_error_outcome(task: BigBenchTask, item: 
     )
     assert "<param:extract_answer>" in outcome.feedback
     assert any(isinstance(step, ErrorStep) for step in outcome.trace.steps)
+    assert outcome.answer is None
 
 
 def test_an_extractor_that_returns_no_string_is_an_error(task: BigBenchTask, item: TrialItem) -> None:

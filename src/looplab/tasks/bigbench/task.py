@@ -157,6 +157,7 @@ class BigBenchTask:
             error=error,
             cost_usd=response.cost_usd,
             metrics={"truncated": 1.0 if response.truncated else 0.0},
+            answer=prediction,
         )
 
 
