@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from looplab.config import (
+    HOSTED_TIMEOUT_S,
+    LOCAL_TIMEOUT_S,
     Environment,
     LLMConfig,
     LooplabConfig,
@@ -123,3 +125,12 @@ def test_environment_defaults() -> None:
 def test_a_bad_server_slot_count_is_a_config_error(value: str) -> None:
     with pytest.raises(ConfigError, match="LOOPLAB_SERVER_SLOTS"):
         Environment.from_os({"LOOPLAB_SERVER_SLOTS": value})
+
+
+def test_the_embedded_model_waits_longer_for_a_reply_unless_told_otherwise() -> None:
+    assert LLMConfig().timeout_s == LOCAL_TIMEOUT_S == 1800
+    assert LLMConfig(backend="openai", base_url="http://127.0.0.1:1/v1").timeout_s == HOSTED_TIMEOUT_S == 300
+    assert LLMConfig(backend="local", timeout_s=60).timeout_s == 60
+    config = load_config(LooplabConfig, None, ["llm.backend=litellm", "llm.model=gpt-4o-mini"])
+    assert config.llm.timeout_s == HOSTED_TIMEOUT_S
+    assert load_config(LooplabConfig, None, []).llm.timeout_s == LOCAL_TIMEOUT_S, "saved with the run as 1800"

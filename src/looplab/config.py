@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from looplab.errors import ConfigError
 
@@ -34,8 +34,20 @@ class Price(_Config):
     output_per_mtok: float = Field(default=0.0, ge=0.0, description="Dollars per million completion tokens.")
 
 
+HOSTED_TIMEOUT_S = 300.0
+LOCAL_TIMEOUT_S = 1800.0
+
+
 class LLMConfig(_Config):
     """Which LLM answers, and the wrappers around it (cache, retry, concurrency, prices)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _local_timeout(cls, data: Any) -> Any:
+        """The embedded model's longer default timeout, written into the config so the saved run shows it."""
+        if isinstance(data, Mapping) and "timeout_s" not in data and data.get("backend", "local") == "local":
+            return {**data, "timeout_s": LOCAL_TIMEOUT_S}
+        return data
 
     backend: BackendName = Field(
         default="local",
@@ -62,7 +74,13 @@ class LLMConfig(_Config):
     temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="Default sampling temperature.")
     max_tokens: int = Field(default=1024, gt=0, description="Default upper bound on generated tokens.")
     seed: int = Field(default=0, description="Default sampling seed.")
-    timeout_s: float = Field(default=300.0, gt=0, description="Seconds before one call counts as timed out.")
+    timeout_s: float = Field(
+        default=HOSTED_TIMEOUT_S,
+        gt=0,
+        description=f"Seconds before one call counts as timed out; default {HOSTED_TIMEOUT_S:g}, and "
+        f"{LOCAL_TIMEOUT_S:g} for the embedded model (a 1,000-token reply from a server busy with other "
+        "requests on 2 cores takes 5 minutes and more).",
+    )
     max_retries: int = Field(
         default=5, ge=0, description="Retries after rate limits, timeouts and server errors."
     )
