@@ -55,6 +55,7 @@ class SweepBar:
             self.console.print(
                 f"{stamp} {verb} {run.name} ({report.done}/{report.total} done, {len(report.running)} running)",
                 highlight=False,
+                soft_wrap=True,  # one line per event in a log, however long the run's name
             )
 
 

@@ -63,7 +63,7 @@ def test_sweep_records_failed_runs_and_exits_1(tmp_path: Path, monkeypatch: pyte
 
 
 def test_without_a_terminal_the_sweep_prints_a_line_per_run_start_and_end() -> None:
-    console = Console(record=True, width=200, force_terminal=False)
+    console = Console(record=True, width=40, force_terminal=False)
     with Progress(console=console) as progress:
         bar = SweepBar(progress, console, clock=lambda: 1_795_750_000.0)
         steps: list[tuple[int, RunStatus, tuple[str, ...]]] = [
