@@ -170,23 +170,24 @@ def test_the_section_compares_with_each_tasks_majority_answer(study: Path) -> No
     assert f"({BOOLEAN} {boolean_answer!r}, {HYPERBATON} {hyperbaton_answer!r})" in section
 
 
-def test_the_section_names_final_artifacts_that_gave_one_answer_to_every_test_question(tmp_path: Path) -> None:
+def test_the_section_names_final_artifacts_that_gave_one_answer_to_most_test_questions(tmp_path: Path) -> None:
     root = tmp_path / "sweep"
-    make_run(root, BOOLEAN, 1, 0, [1, 1, 0, 0], answers=["True", "true.", "True", " TRUE"])
+    make_run(root, BOOLEAN, 1, 0, [1, 1, 0, 0, 0], answers=["True", "true.", "True", " TRUE", "True"])
     make_run(root, HYPERBATON, 1, 0, [1, 0], answers=["(A)", "(B)"])
-    make_run(root, BOOLEAN, 1, 1, [1, 0, 0, 0], answers=["True", "", "False", "True"])
+    make_run(root, BOOLEAN, 1, 1, [1, 0, 0, 0, 1], answers=["True", "", "False", "True", "True"])
     make_run(root, HYPERBATON, 1, 1, [1, 1], answers=["(A)", "(A)"])
     section = accuracy_section(collect_runs(root))
     assert section is not None
     assert (
-        "Final artifacts that gave every test question one answer (2 of 4): all runs boolean_expressions "
-        "seed 0 ('True'); all runs hyperbaton seed 1 ('(A)')." in section
-    )
+        "Final artifacts that gave one answer to at least 80% of the test questions (2 of 4): all runs "
+        "boolean_expressions seed 0 ('True' to 5 of 5); all runs hyperbaton seed 1 ('(A)' to 2 of 2)."
+        in section
+    ), "3 of 5 (seed 1) is below 80%"
 
 
 def test_runs_without_recorded_answers_get_no_such_note(study: Path) -> None:
     section = accuracy_section(collect_runs(study))
-    assert section is not None and "one answer" not in section
+    assert section is not None and "one answer to" not in section
 
 
 def test_write_report_adds_the_section_only_to_studies_over_tasks(study: Path, tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -74,13 +75,14 @@ class RunAccuracy:
     seed: int = 0
 
     @property
-    def constant_answer(self) -> str | None:
-        """The one answer the final artifact gave every test item (compared as BBEH compares answers), or
-        None when it gave several, or answers were not recorded for every item."""
+    def dominant_answer(self) -> tuple[str, int] | None:
+        """The final artifact's most common test answer (compared as BBEH compares answers) and how many
+        test items got it; None when answers were not recorded for every item."""
         if not self.test_answers or len(self.test_answers) != len(self.test_scores):
             return None
-        distinct = {normalize(answer) for answer in self.test_answers}
-        return self.test_answers[0] if len(distinct) == 1 else None
+        counts = Counter(normalize(answer) for answer in self.test_answers)
+        top, count = counts.most_common(1)[0]
+        return next(answer for answer in self.test_answers if normalize(answer) == top), count
 
 
 @dataclass(frozen=True)
@@ -247,20 +249,29 @@ def _baseline_note(baselines: Mapping[str, MajorityBaseline], tasks: Sequence[st
     )
 
 
+DOMINANT_SHARE = 0.8
+"""A final artifact that gives one answer to at least this share of the test items is named in the report."""
+
+
 def _constant_answers_note(rows: Sequence[StudyRow], tasks: Sequence[str]) -> str | None:
-    """Which runs' final artifacts gave one answer to every test question (None: no run recorded answers)."""
+    """Which runs' final artifacts gave one answer to most test questions (None: no run recorded answers)."""
     runs = [(row, task, run) for row in rows for task in tasks for run in row.cells.get(task, ())]
     if not any(run.test_answers for _, _, run in runs):
         return None
-    constant = [
-        f"{row.label} {task} seed {run.seed} ({run.constant_answer!r})"
-        for row, task, run in runs
-        if run.constant_answer is not None
-    ]
+    named = []
+    for row, task, run in runs:
+        dominant = run.dominant_answer
+        if dominant is not None and dominant[1] >= DOMINANT_SHARE * len(run.test_answers):
+            answer, count = dominant
+            named.append(
+                f"{row.label} {task} seed {run.seed} ({answer!r} to {count} of {len(run.test_answers)})"
+            )
     recorded = sum(1 for _, _, run in runs if run.test_answers)
-    listed = "; ".join(constant) if constant else "none"
+    listed = "; ".join(named) if named else "none"
+    share = f"{DOMINANT_SHARE:.0%}"
     return (
-        f"Final artifacts that gave every test question one answer ({len(constant)} of {recorded}): {listed}."
+        f"Final artifacts that gave one answer to at least {share} of the test questions "
+        f"({len(named)} of {recorded}): {listed}."
     )
 
 
