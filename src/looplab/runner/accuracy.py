@@ -114,10 +114,9 @@ def final_test_scores(records: Sequence[EventRecord], final_version: str) -> tup
     return tuple(score for score, _ in _final_test_trials(records, final_version).values())
 
 
-def final_test_answers(records: Sequence[EventRecord], final_version: str) -> tuple[str, ...]:
-    """The final artifact's answers on the test items, where its trials recorded one (`Outcome.answer`)."""
-    answers = (answer for _, answer in _final_test_trials(records, final_version).values())
-    return tuple(answer for answer in answers if answer is not None)
+def _recorded_answers(trials: Mapping[str, tuple[float, str | None]]) -> tuple[str, ...]:
+    """The answers among the test trials, where they recorded one (`Outcome.answer`)."""
+    return tuple(answer for _, answer in trials.values() if answer is not None)
 
 
 def _final_test_trials(
@@ -141,12 +140,13 @@ def read_run_accuracy(record: RunRecord) -> RunAccuracy:
     records = RunDir.open(record.path).events().records
     finished = next((r.data for r in reversed(records) if r.kind == "run_finished"), None)
     final_version = str(finished.get("final_version")) if finished and finished.get("final_version") else None
+    trials = _final_test_trials(records, final_version) if final_version else {}
     return RunAccuracy(
         test_score=record.test_score,
-        test_scores=final_test_scores(records, final_version) if final_version else (),
+        test_scores=tuple(score for score, _ in trials.values()),
         usage=usage_by_role(r.data for r in records if r.kind == "llm_call"),
         epochs=record.epochs,
-        test_answers=final_test_answers(records, final_version) if final_version else (),
+        test_answers=_recorded_answers(trials),
         seed=int(record.config.get("seed", 0)),
     )
 

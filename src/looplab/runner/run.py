@@ -20,6 +20,7 @@ from looplab.loop import LoopResult, run_loop
 from looplab.sandbox.process import ProcessSandbox
 from looplab.sandbox.protocol import Sandbox, SandboxLimits
 from looplab.session import JournaledLLM, LoopSession, ProgressCallback, spent_from_journal
+from looplab.store.catalog import progress_text
 from looplab.store.journal import Journal
 from looplab.store.protocol import RunStore
 from looplab.store.provenance import collect_provenance
@@ -88,7 +89,7 @@ def summary_of(config: RunConfig, result: LoopResult, spent: dict[str, float]) -
     return {
         "status": "finished",
         "task": f"{config.task.name}:{config.task.start}",
-        "progress": f"{result.updates}/{config.loop.budget.max_updates} updates",
+        "progress": progress_text(result.updates, config.loop.budget.max_updates),
         "cost_usd": spent["cost_usd"],
         "stop_reason": result.stop_reason,
         "start_validation": result.start_validation,

@@ -219,10 +219,9 @@ def _create_sweep_dir(runs_dir: Path, name: str, clock: Callable[[], float]) -> 
 
 @dataclass(frozen=True)
 class SweepSummary:
-    """A sweep directory as `looplab ls` lists it: its name, when it was created, and its runs' states."""
+    """A sweep directory as `looplab ls` lists it: where it is, when it was created, and its runs' states."""
 
     path: Path
-    name: str
     created: str
     statuses: Mapping[str, int]
     """Runs by status (pending, running, finished, failed, interrupted), as `sweep.json` records them."""
@@ -241,8 +240,8 @@ def list_sweeps(runs_dir: Path) -> list[SweepSummary]:
             logger.warning("Skipping %s: %s", ledger.parent, error)
             continue
         statuses = Counter(str(run.status) for run in runs)
-        name, created = str(header.get("name", ledger.parent.name)), str(header.get("created", ""))
-        sweeps.append(SweepSummary(ledger.parent, name, created, dict(statuses), len(runs)))
+        created = str(header.get("created", ""))
+        sweeps.append(SweepSummary(ledger.parent, created, dict(statuses), len(runs)))
     return sorted(sweeps, key=lambda sweep: (sweep.created, sweep.path.name), reverse=True)
 
 

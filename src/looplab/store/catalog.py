@@ -78,6 +78,11 @@ def _summary_or_none(run: RunDir) -> dict[str, Any] | None:
         return None
 
 
+def progress_text(updates: int, cap: int | None) -> str:
+    """A run's progress as `looplab ls` shows it: "9/15 updates" (or "9 updates" without a cap)."""
+    return f"{updates}/{cap} updates" if cap is not None else f"{updates} updates"
+
+
 def _status_and_progress(run: RunDir, summary: Mapping[str, Any]) -> tuple[str, str]:
     """The summary's status and progress, each where it has one; else (a run in progress, or one that was
     killed) the status its event log implies and its progress as updates made of the config's cap."""
@@ -96,7 +101,7 @@ def _status_and_progress(run: RunDir, summary: Mapping[str, Any]) -> tuple[str, 
             cap = run.read_config().get("loop", {}).get("budget", {}).get("max_updates")
         except StoreError:
             cap = None
-        progress = f"{updates}/{cap} updates" if cap else f"{updates} updates"
+        progress = progress_text(updates, cap)
     return known_status or derive_status(log), str(progress)
 
 
