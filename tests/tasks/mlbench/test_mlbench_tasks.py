@@ -63,9 +63,12 @@ BASELINES = {
     "spaceship-titanic": (0.0, 0.5, 0.5),
     "sklearn-diabetes": (-321.0, -60.0, -60.0),
     "sklearn-breast-cancer": (0.0, 0.8, 0.8),
-    "vectorize-conv": (0.0, 0.2, 0.2),
+    "vectorize-conv": (0.0, 0.0, 0.0),
 }
-"""The blank start's exact score, then lower bounds for the monolithic and modular starts (validation)."""
+"""The blank start's exact score, then lower bounds for the monolithic and modular starts (validation).
+
+vectorize-conv's score is a measured speed-up, which varies with the machine's load; its drafts are only
+required to produce a valid output and a positive score here (speed belongs to benchmarks/)."""
 
 
 @pytest.mark.parametrize("name", TASKS)
@@ -76,10 +79,13 @@ def test_every_start_s_baseline_runs_to_a_finite_score(tasks: dict[str, Task], n
     for start, starting in task.starting_artifacts().items():
         outcome = task.run_trial(starting.artifact, item, TrialContext(sandbox=InProcessSandbox()))
         assert math.isfinite(outcome.score) and outcome.feedback.strip()
+        if start != "blank":
+            assert outcome.metrics["valid_submission"] == 1.0, outcome.feedback
         scores[start] = outcome.score
     blank, monolithic, modular = BASELINES[name]
     assert scores["blank"] == blank
     assert scores["monolithic"] >= monolithic and scores["modular"] >= modular
+    assert scores["monolithic"] > blank and scores["modular"] > blank
     if name != "vectorize-conv":  # the same draft, so the same score (timings differ)
         assert scores["monolithic"] == scores["modular"]
 
