@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -101,14 +100,29 @@ def test_large_payloads_and_results_travel_whole(sandbox: ProcessSandbox) -> Non
     assert result.value is not None and result.value["payload"]["big"] == big
 
 
-def test_jobs_run_in_parallel_from_threads(sandbox: ProcessSandbox) -> None:
-    source = "import time\ndef main():\n    time.sleep(0.5)\n    return {}\n"
-    started = time.monotonic()
+def test_jobs_run_in_parallel_from_threads(job_root: Path) -> None:
+    # A rendezvous, not a stopwatch. Jobs may read, not write, outside their own working directory: each
+    # marks its own once it has seen all four working directories at once, and leaves once every working
+    # directory it sees is marked. Jobs run one after the other would each see only their own and wait
+    # until their deadline. The default limits leave room for slow starts on a busy host.
+    sandbox = ProcessSandbox(tmp_root=job_root, host_env=os.environ)
+    source = (
+        "import pathlib, time\n"
+        "def main():\n"
+        "    here = pathlib.Path.cwd()\n"
+        "    deadline = time.monotonic() + 60\n"
+        "    while time.monotonic() < deadline:\n"
+        "        jobs = [path for path in here.parent.iterdir() if path.name.startswith('looplab-job-')]\n"
+        "        if len(jobs) == 4:\n"
+        "            (here / 'met').touch()\n"
+        "        if (here / 'met').exists() and all((path / 'met').exists() for path in jobs):\n"
+        "            return True\n"
+        "        time.sleep(0.01)\n"
+        "    return False\n"
+    )
     with ThreadPoolExecutor(max_workers=4) as pool:
-        jobs = [SandboxJob(RUN_SOURCE, {"source": source, "n": number}) for number in range(4)]
-        results = list(pool.map(sandbox.run, jobs))
-    assert all(result.ok for result in results), [result.error for result in results]
-    assert time.monotonic() - started < 4 * 0.5 + 1.5  # not one after the other (with room for a busy host)
+        results = list(pool.map(sandbox.run, [SandboxJob(RUN_SOURCE, {"source": source})] * 4))
+    assert [result.value for result in results] == [{"result": True}] * 4, [result.error for result in results]
 
 
 def test_the_environment_is_scrubbed_to_a_fixed_list(tmp_path: Path) -> None:
