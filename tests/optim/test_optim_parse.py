@@ -121,6 +121,27 @@ def test_a_text_block_that_holds_the_whole_module_is_read_as_code(artifact: Arti
     assert updates_of(parse_reply("```text prompt\n{question}\n```", artifact)) == {"prompt": "{question}"}
 
 
+def test_a_text_block_that_holds_a_module_that_does_not_parse_is_refused(artifact: Artifact) -> None:
+    # The BBH study's B = 1, seed 0 run took this as its prompt (nested quotes, indented), and the task
+    # model was sent Python code instead of a question.
+    broken = '    prompt = "Answer.\n{question}\nEnd with "The answer is: <answer>"."\n\n' + NEW_CODE
+    reason = reason_of(parse_reply(fenced(broken, "text prompt"), artifact))
+    assert "Your ```text prompt block is Python code that does not parse" in reason
+    assert "Your code for `choose_action` does not parse" in reason
+    # Later good blocks win, as for any parameter.
+    reply = "\n".join(
+        [fenced(broken, "text prompt"), fenced("Answer: {question}\n", "text prompt"), fenced(NEW_CODE)]
+    )
+    assert updates_of(parse_reply(reply, artifact)) == {
+        "prompt": "Answer: {question}",
+        "choose_action": NEW_CODE,
+    }
+    # A text that does not parse but neither assigns a trainable text nor defines a trainable function
+    # is a text (prompts are rarely valid Python).
+    prose = 'Say "yes" or "no": {question}\nanswer = "the last line'
+    assert updates_of(parse_reply(fenced(prose + "\n", "text prompt"), artifact)) == {"prompt": prose}
+
+
 def test_a_string_assigned_to_a_fixed_or_unknown_name_stays_in_the_code(code_artifact: Artifact) -> None:
     module = 'prompt = "Short: {question}"\n\n\n' + NEW_CODE
     updates = updates_of(parse_reply(fenced(module), code_artifact))

@@ -20,6 +20,7 @@ dropped silently. Reasons are written for the LLM (see `reasons.py`); the optimi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -245,6 +246,10 @@ class _Collector:
         param, problem = self.names.resolve(label)
         if problem is not None:
             self.errors.append(problem)
+        elif param in self.names.texts and (error := _broken_module(fence.body, self.names)) is not None:
+            self.add_code(fence.body)  # marks the trainable functions it defines as broken
+            self.updates.pop(param, None)
+            self.broken[param] = reasons.text_is_broken_code(param, error.msg, error.lineno)
         elif param in self.names.texts and not _is_module(fence.body, self.names):
             self.set(param, fence.body.strip("\n"))
         else:
@@ -269,6 +274,23 @@ def _is_module(body: str, names: ReplyNames) -> bool:
         (chunk.kind == "def" and chunk.name in names.functions) or _text_assignment(chunk, names) is not None
         for chunk in chunks
     )
+
+
+def _broken_module(body: str, names: ReplyNames) -> SyntaxError | None:
+    """The syntax error of a text block that reads as a Python module but does not parse, else None.
+
+    It reads as a module when a line assigns a trainable text (`NAME = "...`) or defines a trainable
+    function; taking it as the text would send the code to the task model as its prompt.
+    """
+    chunks = split_python(clean_code(body))
+    if not isinstance(chunks, SyntaxError):
+        return None
+    assigned = {match.group(1) for match in _ASSIGNMENT.finditer(body)}
+    defined = set(defined_names(body))
+    return chunks if assigned & set(names.texts) or defined & set(names.functions) else None
+
+
+_ASSIGNMENT = re.compile(r"""^\s*([A-Za-z_]\w*)\s*=\s*[rbuRBUfF]*["']""", re.MULTILINE)
 
 
 def _text_assignment(chunk: Chunk, names: ReplyNames) -> tuple[str, str] | None:

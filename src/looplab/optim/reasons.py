@@ -70,6 +70,15 @@ def does_not_parse(message: str, line: int | None, functions: Iterable[str]) -> 
     return f"Your code{where} does not parse: {message}{at}. Fix it and write the complete function again."
 
 
+def text_is_broken_code(text: str, message: str, line: int | None) -> str:
+    """A ```text block holds Python (the whole artifact as a module) that does not parse."""
+    at = f" (line {line})" if line else ""
+    return (
+        f"Your ```text {text} block is Python code that does not parse: {message}{at}. Write the new "
+        f"{text} itself as plain text in a ```text {text} block, and each function in its own ```python block."
+    )
+
+
 def missing_text_label(changeable_texts: Iterable[str]) -> str:
     """A ```text block does not say which text parameter it holds."""
     names = list(changeable_texts)
