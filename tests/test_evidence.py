@@ -207,6 +207,21 @@ def test_a_call_without_a_transition_shows_its_inputs() -> None:
     assert render_steps(trace, window).splitlines()[0] == "t=0 | answer(question='2+2?')→'4'"
 
 
+def test_a_dataset_item_s_evidence_states_its_feedback_once_and_no_step_range() -> None:
+    feedback = "wrong: expected 'No', the extractor returned 'Yes.'"
+    recorder = TraceRecorder()
+    recorder.call("task_llm", {"prompt": "Q?"}, "Yes.")
+    recorder.call("extract_answer", "response=<the task_llm reply>", "Yes.")
+    recorder.feedback("episode_end", feedback)
+    outcome = Outcome("train-8", 0.0, feedback, recorder.trace())
+    evidence = concat([outcome], horizon("all", state_outcome=True))
+    trials = render_evidence(evidence, 100_000).sections["trials"]
+    assert trials.count(feedback) == 1 and f"outcome: {feedback} (score 0)" in trials
+    assert "feedback: " not in trials and "t=0 feedback episode_end: (stated above)" in trials
+    assert "step 0" not in trials  # a one-step trace has no "step 0 of 0–0" header
+    assert "t=0 | task_llm(prompt='Q?')→'Yes.' | extract_answer(response=<the task_llm reply>)→'Yes.'" in trials
+
+
 # --- building ----------------------------------------------------------------------------------------------
 
 
@@ -313,7 +328,7 @@ def test_a_middle_cut_keeps_the_start_and_the_end_nearest_the_feedback_point() -
     assert rendered.estimated_tokens <= 1000
     assert "steps 1–400 of 1–400\nt=1 | " in trials
     assert "trace lines cut from the middle" in trials
-    assert f"t=400 feedback episode_end: {FEEDBACK}" in trials
+    assert "t=400 feedback episode_end: (stated above)" in trials and trials.count(FEEDBACK) == 1
     assert "t=399 | " in trials and "t=200 | " not in trials
     assert "trial seed-0: cut the middle of 1 of 1 excerpts" in rendered.cuts[-1]
 

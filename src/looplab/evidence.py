@@ -105,11 +105,13 @@ def excerpt_windows(trace: Trace, horizon: CreditHorizon) -> list[Window]:
     return windows
 
 
-def render_steps(trace: Trace, window: Window) -> str:
+def render_steps(trace: Trace, window: Window, stated: str = "") -> str:
     """The records of `window` as compact lines, one per environment step, plus error and feedback lines.
 
     `t=12 | ball=(80,120) dy=+2 paddle_y=95 | choose_action→'UP' | → UP | r=0`: observation, the calls of
     trainable components (output only; inputs too when the step has no observation), action and reward.
+    A feedback point whose text is `stated` (the trial's feedback, given above the excerpt) is marked
+    where it happened but not repeated.
     """
     start, end, _ = window
     low = bisect_left(trace.steps, start, key=attrgetter("step"))
@@ -118,15 +120,15 @@ def render_steps(trace: Trace, window: Window) -> str:
     group: list[TraceStep] = []
     for record in trace.steps[low:high]:
         if group and record.step != group[0].step:
-            _render_group(group, lines)
+            _render_group(group, lines, stated.strip())
             group = []
         group.append(record)
     if group:
-        _render_group(group, lines)
+        _render_group(group, lines, stated.strip())
     return "\n".join(lines)
 
 
-def _render_group(records: list[TraceStep], lines: list[str]) -> None:
+def _render_group(records: list[TraceStep], lines: list[str], stated: str) -> None:
     """Append the lines of the records of one step: the step line, then its errors and feedback."""
     step = records[0].step
     transition: TransitionStep | None = None
@@ -141,7 +143,8 @@ def _render_group(records: list[TraceStep], lines: list[str]) -> None:
             notes.append(f"t={step} error {record.error_type} in {record.component}: {record.message}")
             notes += ["    " + line for line in record.traceback_tail.splitlines()[-TRACEBACK_LINES:]]
         elif type(record) is FeedbackStep:
-            notes.append(f"t={step} feedback {record.kind}: {record.text}")
+            text = "(stated above)" if stated and record.text.strip() == stated else record.text
+            notes.append(f"t={step} feedback {record.kind}: {text}")
     if transition is not None or calls:
         parts = [f"t={step}"]
         if transition is not None:
@@ -209,11 +212,14 @@ def _trial_evidence(outcome: Outcome, horizon: CreditHorizon, summarize: bool) -
         cuts = [f"{name}: summarized; {_span(trace)} trace steps not shown"] if trace.steps else []
         return replace(trial, statistics=trace_statistics(trace)), cuts
     windows = excerpt_windows(trace, horizon)
-    excerpts = tuple(_excerpt_header(trace, w) + render_steps(trace, w) for w in windows)
+    excerpts = tuple(_excerpt_header(trace, w) + render_steps(trace, w, outcome.feedback) for w in windows)
     return replace(trial, excerpts=excerpts), _horizon_cuts(name, outcome, windows, horizon)
 
 
 def _excerpt_header(trace: Trace, window: Window) -> str:
+    """Which steps the excerpt shows, of which; nothing for a trace of one step (a dataset item's)."""
+    if trace.steps[0].step == trace.last_step:
+        return ""
     shown = f"step {window[0]}" if window[0] == window[1] else f"steps {window[0]}–{window[1]}"
     return f"{shown} of {trace.steps[0].step}–{trace.last_step}\n"
 
@@ -330,8 +336,9 @@ def _trial_head(index: int, count: int, trial: TrialEvidence) -> str:
     lines = [f"### Trial {index} of {count}: {trial.item_id} (score {trial.score:g})"]
     if trial.outcome_sentence:
         lines.append(f"outcome: {trial.outcome_sentence}")
-    if trial.feedback.strip():
-        lines.append(f"feedback: {trial.feedback.strip()}")
+    feedback = trial.feedback.strip()
+    if feedback and not (trial.outcome_sentence or "").startswith(feedback):  # not when the outcome said it
+        lines.append(f"feedback: {feedback}")
     if trial.error:
         lines.append(f"error:\n```\n{trial.error}\n```")
     lines += [f"statistics: {line}" for line in trial.statistics]

@@ -126,9 +126,10 @@ class TraceRecorder:
     def advance(self) -> None:
         self.step += 1
 
-    def call(self, component: str, inputs: Mapping[str, Any], output: Any) -> None:
+    def call(self, component: str, inputs: Mapping[str, Any] | str, output: Any) -> None:
+        """Record a call: its inputs by name (rendered as `name=repr(value)`), or already rendered as text."""
         if self.enabled:
-            rendered = ", ".join(f"{k}={v!r}" for k, v in inputs.items())
+            rendered = inputs if isinstance(inputs, str) else ", ".join(f"{k}={v!r}" for k, v in inputs.items())
             self._steps.append(
                 CallStep(
                     self.step, component, clip(rendered, self.field_chars), clip(repr(output), self.field_chars)

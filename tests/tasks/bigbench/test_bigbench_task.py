@@ -74,7 +74,8 @@ def test_a_right_answer_scores_one_with_a_trace_of_both_calls(task: BigBenchTask
         calls[0].inputs.startswith("prompt='Given the question below")
         and "The answer is: E." in calls[0].output
     )
-    assert "The answer is: E." in calls[1].inputs and calls[1].output == "'E.'"
+    # The extractor's input is the reply just shown as task_llm's output: named, not repeated.
+    assert (calls[1].inputs, calls[1].output) == ("response=<the task_llm reply>", "'E.'")
     last = outcome.trace.steps[-1]
     assert isinstance(last, FeedbackStep) and (last.kind, last.text) == ("episode_end", "correct")
     assert outcome.metrics == {"truncated": 0.0}

@@ -21,7 +21,8 @@ TRACE_CHARS = 1600
 RECORDER_CHARS = 4 * TRACE_CHARS + 2
 """The recorder's own limit, on the repr of a value: above what `repr` makes of a text already clipped to
 `TRACE_CHARS` (quotes, and escapes such as \\n), so the recorder never cuts off the reply's end."""
-_RESPONSE_TAIL_CHARS = 400
+REPLY_INPUT = "response=<the task_llm reply>"
+"""How the trace shows the extractor's input: the task model's reply, shown just before as task_llm's output."""
 
 
 def clip_middle(text: str, limit: int) -> str:
@@ -31,11 +32,6 @@ def clip_middle(text: str, limit: int) -> str:
     keep = limit - 1
     head = keep // 3
     return text[:head] + "…" + text[len(text) - (keep - head) :]
-
-
-def clip_tail(text: str, limit: int) -> str:
-    """The last `limit` characters of `text`, marked when cut."""
-    return text if len(text) <= limit else "…" + text[len(text) - limit + 1 :]
 
 
 def run_extractor(payload: Mapping[str, Any], workdir: Path) -> dict[str, Any]:
@@ -58,7 +54,6 @@ def run_extractor(payload: Mapping[str, Any], workdir: Path) -> dict[str, Any]:
         info = error_info(error)
         recorder.error(FUNCTION, error, info.traceback_tail)
         return {"prediction": None, "error": info.to_json(), "trace": recorder.trace().to_json()}
-    recorder.call(
-        FUNCTION, {"response": clip_tail(response, _RESPONSE_TAIL_CHARS)}, clip_middle(prediction, TRACE_CHARS)
-    )
+    # The reply is the task_llm call's output, shown just before this call: named, not repeated.
+    recorder.call(FUNCTION, REPLY_INPUT, clip_middle(prediction, TRACE_CHARS))
     return {"prediction": prediction, "error": None, "trace": recorder.trace().to_json()}
