@@ -47,11 +47,9 @@ REPLAY_LLM = [
 ]
 
 RECORDED_TEST_SCORE = 0.0
-"""The recorded run's test score, as record_bbh_replay.py printed it (2026-11-27, 1137 s while another run
-shared the two cores; 4 optimizer and 9 task calls). In update 1 the 1.5B optimizer proposed the unchanged
-artifact in all 3 attempts; in update 2 it rewrote the extractor, which validated at 0.0 like the start
-(it looks for "Answer:"; the model wrote "The answer is: False"), so the final (best) version is the
-starting artifact, and it scored 0 on test."""
+"""The recorded run's test score, as record_bbh_replay.py printed it (2026-11-27, 259 s, 6 optimizer and 9
+task calls). The 1.5B optimizer proposed the unchanged artifact in all 3 attempts of both updates, so the
+starting extractor (it looks for "Answer:"; the model wrote "The answer is: False") scored 0 throughout."""
 
 
 def replay(tmp_path: Path) -> tuple[float | None, list[dict[str, Any]]]:
