@@ -17,7 +17,7 @@ from looplab.llm.backends.scripted import ScriptedLLM
 from looplab.llm.types import LLMRequest
 from looplab.runner.executors import Job, JobResult, RayExecutor, SweepLedger, SweepRun
 from looplab.runner.report import aggregate, collect_runs, group_runs
-from looplab.runner.run import RunOutcome, continue_run, execute
+from looplab.runner.run import RunOutcome, continue_run, execute, note_resume
 from looplab.runner.sweep import (
     SWEEP_FILE,
     SweepProgress,
@@ -347,6 +347,26 @@ def test_continue_run_resumes_a_run_it_finds_and_starts_one_it_does_not(tmp_path
     fresh = continue_run(load_config(RunConfig, None, [*TINY_MEDIAN, *replay, "name=fresh"]), env)
     assert fresh.path is not None and fresh.path.name.startswith("fresh-")  # not found, so started
     assert "Replay miss" in (fresh.path / "events.jsonl").read_text(encoding="utf-8")  # a new run calls the LLM
+    resumes = [r.data for r in RunDir.open(outcome.path).events().records if r.kind == "run_resumed"]
+    assert [(r["key"], r["same_code_as_start"]) for r in resumes] == [("run_resumed:1", True)]
+    assert not [r for r in RunDir.open(fresh.path).events().records if r.kind == "run_resumed"]
+
+
+def test_a_run_resumed_by_other_code_says_so(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    env = environment(tmp_path)
+    outcome = scripted_run(load_config(RunConfig, None, [*TINY_MEDIAN, "name=mixed"]), env)
+    assert outcome.path is not None
+    run = RunDir.open(outcome.path)
+    assert note_resume(run)  # the same code as at the start: no warning
+    later = collect_provenance().model_copy(update={"looplab_version": "9.9", "looplab_source": "abc123+dirty"})
+    with caplog.at_level("WARNING", logger="looplab.runner.run"):
+        assert not note_resume(run, later)
+    assert "is resumed with looplab 9.9 (source abc123+dirty)" in caplog.text
+    resumes = [r.data for r in RunDir.open(outcome.path).events().records if r.kind == "run_resumed"]
+    assert [(r["key"], r["looplab_source"], r["same_code_as_start"]) for r in resumes] == [
+        ("run_resumed:1", collect_provenance().looplab_source, True),
+        ("run_resumed:2", "abc123+dirty", False),
+    ]
 
 
 @pytest.mark.parametrize("path", sorted(EXPERIMENTS.glob("*.toml")), ids=lambda path: path.name)

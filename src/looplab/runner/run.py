@@ -6,6 +6,7 @@ a task, an LLM stack, a sandbox, a run directory and a budget. Tests call `execu
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,9 +24,11 @@ from looplab.session import JournaledLLM, LoopSession, ProgressCallback, spent_f
 from looplab.store.catalog import progress_text
 from looplab.store.journal import Journal
 from looplab.store.protocol import RunStore
-from looplab.store.provenance import collect_provenance
+from looplab.store.provenance import Provenance, collect_provenance
 from looplab.store.run_dir import RunDir, find_named_run
 from looplab.tasks.registry import make_task
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -140,11 +143,39 @@ def resume_run(
     config = validate_config(RunConfig, run.read_config(), str(run.path / "config.json"))
     stack, task_stack = _stacks(config, env, progress_text)
     with run:
+        note_resume(run)
         run.write_summary({"task": f"{config.task.name}:{config.task.start}"})
         result, journaled = execute(
             config, run, stack.llm, sandbox_for(config, env), progress=progress, task_llm=task_stack.llm
         )
     return RunOutcome(run.path, result, journaled.llm_seconds, journaled.tokens)
+
+
+def note_resume(run: RunDir, now: Provenance | None = None) -> bool:
+    """Record that `run` is resumed, and by which looplab; False (and a warning) when that is not the code it
+    started with (`now`: this process's provenance).
+
+    Steps already recorded are replayed as they were and new steps run with this process's code, so a run
+    resumed by another looplab mixes two versions (an optimizer prompt may have changed between them). Its
+    log says so: a `run_resumed` event per resume, with the looplab version and source of each.
+    """
+    started, now = run.read_provenance(), now or collect_provenance()
+    first = {"looplab_version": started.looplab_version, "looplab_source": started.looplab_source}
+    code = {"looplab_version": now.looplab_version, "looplab_source": now.looplab_source}
+    resumes = sum(1 for record in run.events().records if record.kind == "run_resumed")
+    same = first == code
+    run.append("run_resumed", {"key": f"run_resumed:{resumes + 1}", **code, "same_code_as_start": same})
+    if not same:
+        logger.warning(
+            "run %s started with looplab %s (source %s) and is resumed with looplab %s (source %s): new steps "
+            "run with this code, and its log records both",
+            run.path.name,
+            first["looplab_version"],
+            first["looplab_source"],
+            code["looplab_version"],
+            code["looplab_source"],
+        )
+    return same
 
 
 def continue_run(config: RunConfig, env: Environment) -> RunOutcome:
