@@ -12,7 +12,7 @@ SOURCES = sorted(PACKAGE.rglob("*.py"))
 
 # Layers from the bottom up; a module may import its own layer and those below, never above.
 LAYERS: dict[str, int] = {
-    "errors": 0,
+    **dict.fromkeys(["errors", "file_lock"], 0),
     "config": 1,
     **dict.fromkeys(["artifact", "trace", "llm", "sandbox", "store", "budget"], 2),
     **dict.fromkeys(["evidence_types", "tasks", "optim", "search", "evidence", "sampler"], 3),

@@ -369,6 +369,20 @@ def test_a_run_resumed_by_other_code_says_so(tmp_path: Path, caplog: pytest.LogC
     ]
 
 
+def test_a_run_that_another_process_is_running_is_not_resumed(tmp_path: Path) -> None:
+    env = environment(tmp_path)
+    config = load_config(RunConfig, None, [*TINY_MEDIAN, "name=busy"])
+    outcome = scripted_run(config, env)
+    assert outcome.path is not None
+    before = (outcome.path / "events.jsonl").read_bytes()
+    with (
+        RunDir.open(outcome.path).exclusive(),
+        pytest.raises(StoreError, match="is being run by another process"),
+    ):
+        continue_run(config, env)
+    assert (outcome.path / "events.jsonl").read_bytes() == before, "the refused resume wrote nothing"
+
+
 @pytest.mark.parametrize("path", sorted(EXPERIMENTS.glob("*.toml")), ids=lambda path: path.name)
 def test_every_experiment_file_loads_and_plans_its_runs(path: Path) -> None:
     config = load_run_or_sweep(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,15 @@ def test_runs_dir_that_is_a_file(tmp_path: Path) -> None:
     (tmp_path / "runs").write_text("", encoding="utf-8")
     with pytest.raises(StoreError, match="LOOPLAB_RUNS_DIR"):
         create(tmp_path / "runs")
+
+
+def test_a_run_is_run_by_one_process_at_a_time(tmp_path: Path) -> None:
+    run = RunDir.create(tmp_path, "held", TinyConfig(), make_provenance())
+    with run.exclusive():
+        assert (run.path / "run.lock").read_text(encoding="utf-8").startswith(f"pid {os.getpid()} on ")
+        busy = r"The run held-.* is being run by another process \(pid \d+ on "
+        with pytest.raises(StoreError, match=busy), RunDir.open(run.path).exclusive():
+            pass
+    assert not (run.path / "run.lock").exists()
+    with RunDir.open(run.path).exclusive():  # free again once the holder let go
+        pass

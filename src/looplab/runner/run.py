@@ -124,7 +124,7 @@ def start_run(
     make_task(config.task.name, config.task.options)  # fail on a bad task before creating anything
     stack, task_stack = _stacks(config, env, progress_text)
     run = RunDir.create(env.runs_dir, config.name, config, collect_provenance())
-    with run:
+    with run, run.exclusive():
         run.write_summary({"task": f"{config.task.name}:{config.task.start}"})
         result, journaled = execute(
             config, run, stack.llm, sandbox_for(config, env), progress=progress, task_llm=task_stack.llm
@@ -141,8 +141,8 @@ def resume_run(
 ) -> RunOutcome:
     """Continue a stopped run from its records; completed trials and LLM calls are not repeated."""
     config = validate_config(RunConfig, run.read_config(), str(run.path / "config.json"))
-    stack, task_stack = _stacks(config, env, progress_text)
-    with run:
+    with run, run.exclusive():
+        stack, task_stack = _stacks(config, env, progress_text)
         note_resume(run)
         run.write_summary({"task": f"{config.task.name}:{config.task.start}"})
         result, journaled = execute(

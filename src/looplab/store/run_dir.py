@@ -6,6 +6,7 @@
         events.jsonl      append-only records (see `looplab.store.events`)
         artifacts/<sha>   content-addressed files
         summary.json      derived facts the caller writes (status, task, progress, cost, ...)
+        run.lock          while a process runs it (see `RunDir.exclusive`); gone when it stops
 
 `config.json` is written last at creation, so a directory without it is an interrupted creation, not a
 run. Opening a run never changes it; the event log is opened for writing on the first `append`.
@@ -13,12 +14,15 @@ run. Opening a run never changes it; the event log is opened for writing on the 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import secrets
+import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -26,6 +30,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from looplab import file_lock
 from looplab.errors import RunNotFoundError, StoreError
 from looplab.store.artifacts import ArtifactDir
 from looplab.store.atomic import atomic_write_bytes, atomic_write_json, fsync_dir
@@ -37,6 +42,7 @@ PROVENANCE_FILE = "provenance.json"
 EVENTS_FILE = "events.jsonl"
 SUMMARY_FILE = "summary.json"
 ARTIFACTS_DIR = "artifacts"
+LOCK_FILE = "run.lock"
 
 _UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 _MAX_NAME_LENGTH = 64
@@ -198,6 +204,28 @@ class RunDir:
             writer, self._writer = self._writer, None
         if writer is not None:
             writer.close()
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the run for this process while the `with` block runs it.
+
+        Two processes running one run at once would both append its steps (a sweep stopped by a signal to
+        its parent alone left its workers running while a resumed sweep ran the same runs again). The
+        second gets a `StoreError` naming the holder; a killed holder's lock is dropped by the kernel.
+        """
+        started = datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        note = f"pid {os.getpid()} on {socket.gethostname()}, since {started}"
+        try:
+            lock = file_lock.acquire(self._path / LOCK_FILE, wait=False, note=note)
+        except file_lock.LockBusy as busy:
+            raise StoreError(
+                f"The run {self.name} is being run by another process ({busy.holder or 'unknown'}). Stop "
+                "that process first (for a sweep, its whole process group: kill -- -PGID), or wait for it."
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def __enter__(self) -> RunDir:
         return self
