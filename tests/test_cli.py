@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import time
 from pathlib import Path
 
 import pytest
 
+from looplab import cli
 from looplab.cli import build_parser, main
 from looplab.config import LooplabConfig
 from looplab.store.provenance import collect_provenance
@@ -30,6 +34,23 @@ def test_config_show_prints_resolved_toml(tmp_path: Path, capsys: pytest.Capture
     assert main(["config", "show", str(path), "--set", "llm.max_tokens=77"]) == 0
     out = capsys.readouterr().out
     assert 'name = "x"' in out and "temperature = 0.3" in out and "max_tokens = 77" in out
+
+
+def test_sigterm_interrupts_a_command_like_ctrl_c(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def terminated_while_working(args: object, console: object) -> int:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(30)  # the handler interrupts this at once
+        return 0
+
+    monkeypatch.setattr(cli, "_config_show", terminated_while_working)
+    before = signal.getsignal(signal.SIGTERM)
+    path = tmp_path / "c.toml"
+    path.write_text('name = "x"\n')
+    assert main(["config", "show", str(path)]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGTERM) == before, "the handler is the command's only"
 
 
 def test_config_error_exit_code_and_no_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

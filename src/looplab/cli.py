@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
 
 import tomli_w
 from rich.console import Console
@@ -81,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     console = Console()
     handler: Handler = args.handler
+    previous = signal.signal(signal.SIGTERM, interrupt_on_sigterm)
     try:
         return handler(args, console)
     except LooplabError as error:
@@ -89,6 +92,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         Console(stderr=True).print("interrupted")
         return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM stops a command the way Ctrl-C does: a sweep records its runs as interrupted and stops its
+    workers, instead of vanishing and leaving them running."""
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 import multiprocessing
+import os
 import traceback
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -23,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from looplab.config import Environment, RunConfig, SweepSettings
 from looplab.errors import LooplabError, MissingExtraError
+from looplab.runner.orphans import child_pids, die_with_parent, stop_children
 from looplab.runner.run import RunOutcome
 from looplab.store.atomic import atomic_write_json
 from looplab.store.run_dir import find_named_run
@@ -214,7 +216,12 @@ class LocalPool:
         self.workers = workers
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        )
 
     @staticmethod
     def check(run_one: RunOne) -> None:
@@ -225,6 +232,7 @@ class LocalPool:
 
     def __call__(self, jobs: Sequence[Job], env: Environment, run_one: RunOne, ledger: SweepLedger) -> None:
         self.check(run_one)
+        spared = child_pids()
         pool = self._new_pool()
 
         def submit(job: Job) -> Future[JobResult]:
@@ -242,8 +250,10 @@ class LocalPool:
 
         try:
             _schedule(jobs, workers=self.workers, submit=submit, collect=collect, ledger=ledger, running={})
-        except BaseException:
+        except BaseException:  # interrupted: the runs in flight stop too (see runner/orphans.py)
             pool.shutdown(wait=False, cancel_futures=True)
+            stopped = stop_children(spared)
+            logger.info("stopped %d sweep worker(s): %s", len(stopped), stopped)
             raise
         pool.shutdown(wait=True)
 
