@@ -60,6 +60,24 @@ def hold(path: Path, *, wait: bool = True, note: str = "") -> Iterator[None]:
         lock.release()
 
 
+def holder(path: Path) -> str | None:
+    """The note of the live holder of the lock `path` ("" if it wrote none), or None when nobody holds it.
+
+    Only reads: a file that a killed holder left behind is not held, and is left as it is.
+    """
+    try:
+        handle = path.open("r", encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    with handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return handle.read().strip()
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        return None
+
+
 def _acquire(path: Path, wait: bool) -> IO[str]:
     """An open, locked handle on the file that `path` names when the lock is taken."""
     while True:

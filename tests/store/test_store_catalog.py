@@ -104,7 +104,14 @@ def test_a_run_in_progress_shows_its_updates_of_the_configs_cap(tmp_path: Path) 
         run.append("trial", {})
         run.append("update", {"update": update})
     (info,) = list_runs(tmp_path)
-    assert (info.status, info.progress) == ("incomplete", "2/15 updates")
+    assert (info.status, info.progress) == ("incomplete", "2/15 updates")  # no process runs it
+    with run.exclusive():
+        assert [info.status for info in list_runs(tmp_path)] == ["running"]
+        holder = run.holder()
+        assert holder is not None and holder.startswith(f"pid {os.getpid()} on ")
+    (run.path / "run.lock").write_text("pid 1 on gone, since then", encoding="utf-8")  # left by a killed holder
+    assert [info.status for info in list_runs(tmp_path)] == ["incomplete"]
+    assert (run.path / "run.lock").exists(), "listing only reads"
 
 
 def test_broken_run_is_listed_not_fatal(tmp_path: Path) -> None:

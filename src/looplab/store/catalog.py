@@ -2,7 +2,8 @@
 
 It only reads, through the same `RunDir` and records the writer uses. A run's status comes from its
 `summary.json` when the caller wrote one, else from its event log: a last record of kind `run_finished`
-means finished, a torn last line means interrupted (killed mid-write), anything else incomplete.
+means finished, a torn last line means interrupted (killed mid-write), anything else running while a
+process holds the run (`RunDir.exclusive`) and incomplete when none does.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ class RunInfo(_Record):
 
     name: str = Field(description="The run directory's name.")
     path: Path = Field(description="The run directory.")
-    status: str = Field(description="summary.json's status, else finished / interrupted / incomplete.")
+    status: str = Field(
+        description="summary.json's status, else finished / interrupted / running / incomplete."
+    )
     task: str | None = Field(description="summary.json's task; None if the summary does not say.")
     progress: str = Field(description="summary.json's progress as text; empty if the summary does not say.")
     cost_usd: float | None = Field(description="summary.json's cost_usd; None (unknown, not 0) if absent.")
@@ -102,7 +105,10 @@ def _status_and_progress(run: RunDir, summary: Mapping[str, Any]) -> tuple[str, 
         except StoreError:
             cap = None
         progress = progress_text(updates, cap)
-    return known_status or derive_status(log), str(progress)
+    status = known_status or derive_status(log)
+    if status == "incomplete" and run.holder() is not None:
+        status = "running"
+    return status, str(progress)
 
 
 def _mtime(path: Path) -> float | None:

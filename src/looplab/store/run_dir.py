@@ -227,6 +227,10 @@ class RunDir:
         finally:
             lock.release()
 
+    def holder(self) -> str | None:
+        """Who is running the run now (the `exclusive` holder's note), or None when no process is."""
+        return file_lock.holder(self._path / LOCK_FILE)
+
     def __enter__(self) -> RunDir:
         return self
 
