@@ -228,3 +228,18 @@ def test_current_validation_is_a_curve_of_its_own(tmp_path: Path) -> None:
     text = render_markdown(aggregate(group_runs([record])))
     after = text.split("## Current validation by update")[1]
     assert "| all runs | 1 | 0.500 ± 0.000 | 0.300 ± 0.000 | 0.600 ± 0.000 |" in after
+
+
+def test_a_run_resumed_by_other_code_is_named_in_the_report(tmp_path: Path) -> None:
+    same = make_run(tmp_path, size=1, seed=0, curve=[0.0, 0.5], final=0.5, test=0.4)
+    mixed = make_run(tmp_path, size=1, seed=1, curve=[0.0, 0.5], final=0.5, test=0.4)
+    code = {"looplab_version": "0.1.0", "looplab_source": "abc123"}
+    with same:
+        same.append("run_resumed", {"key": "run_resumed:1", **code, "same_code_as_start": True})
+    with mixed:
+        mixed.append("run_resumed", {"key": "run_resumed:1", **code, "same_code_as_start": False})
+    markdown = write_report(tmp_path).markdown
+    assert "## Runs resumed by other code" in markdown
+    assert "- `r-size1-seed1`: resumed with looplab 0.1.0 (source abc123)" in markdown
+    assert "r-size1-seed0`: resumed" not in markdown
+    assert "resumed by other code" not in write_report(tmp_path / same.path.name).markdown

@@ -87,6 +87,8 @@ class RunRecord:
     env_steps: EnvSteps = field(default_factory=EnvSteps)
     """Environment steps its trials played, by kind (all 0 for dataset tasks)."""
     repeated_evaluations: RepeatedEvaluations = field(default_factory=RepeatedEvaluations)
+    other_code: tuple[str, ...] = ()
+    """The looplab (version and source) of each resume by other code than the run started with."""
     """Its evaluations whose episodes (or items) all scored the same."""
 
 
@@ -192,6 +194,15 @@ def _record_of(run: RunDir) -> RunRecord:
         epochs=epochs_covered(done, size, train_items),
         env_steps=env_steps_of(records),
         repeated_evaluations=repeated_evaluations_of(records),
+        other_code=_other_code(records),
+    )
+
+
+def _other_code(records: Sequence[EventRecord]) -> tuple[str, ...]:
+    return tuple(
+        f"{r.data.get('looplab_version')} (source {r.data.get('looplab_source') or 'an installed package'})"
+        for r in records
+        if r.kind == "run_resumed" and r.data.get("same_code_as_start") is False
     )
 
 
@@ -379,7 +390,23 @@ def section_providers() -> tuple[SectionProvider, ...]:
     from looplab.runner.atari_report import horizon_section  # noqa: PLC0415
     from looplab.runner.reachability_report import reachability_section  # noqa: PLC0415
 
-    return (accuracy_section, reachability_section, horizon_section)
+    return (accuracy_section, reachability_section, horizon_section, resumes_section)
+
+
+def resumes_section(records: Sequence[RunRecord]) -> str | None:
+    """The runs that were resumed by other looplab code than they started with (None: no such run)."""
+    mixed = [record for record in records if record.other_code]
+    if not mixed:
+        return None
+    lines = [
+        "## Runs resumed by other code",
+        "",
+        "Their steps after such a resume ran with another looplab (a prompt or a rule may differ); the steps "
+        "before it stand as recorded. Compare them with the other runs with care.",
+        "",
+        *(f"- `{record.name}`: resumed with looplab {', '.join(record.other_code)}" for record in mixed),
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def extra_sections(records: Sequence[RunRecord]) -> str:
