@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from looplab import cli
+from looplab import cli, file_lock
 from looplab.cli import build_parser, main
 from looplab.config import LooplabConfig
 from looplab.store.provenance import collect_provenance
@@ -110,4 +110,9 @@ def test_ls_lists_the_sweeps_beside_the_runs(
     out = capsys.readouterr().out
     row = next(line for line in out.splitlines() if "grid-20261127-034953" in line)
     assert row.split("│")[2:6] == ["    5 ", "        2 ", "      1 ", "          2 "]
+    assert row.split("│")[7].strip() == "-", "no process runs it"
     assert "broken" not in out and "--resume" in out
+    with file_lock.hold(sweep / "sweep.lock", note="pid 42 on box, since 2026-11-27 08:00:00 UTC"):
+        assert main(["ls", "--runs-dir", str(tmp_path / "runs")]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if "grid-20261127-034953" in line)
+    assert row.split("│")[7].strip() == "pid 42 on box"

@@ -61,13 +61,14 @@ def _ls(args: argparse.Namespace, console: Console) -> int:
 
 def _print_sweeps(sweeps: list[SweepSummary], runs_dir: Path, console: Console) -> None:
     table = Table(title=f"sweeps in {runs_dir}")
-    for column in ("sweep", "runs", "finished", "failed", "unfinished", "created"):
-        table.add_column(column, justify="left" if column in ("sweep", "created") else "right")
+    for column in ("sweep", "runs", "finished", "failed", "unfinished", "created", "running in"):
+        table.add_column(column, justify="left" if column in ("sweep", "created", "running in") else "right")
     for sweep in sweeps:
         finished, failed = sweep.statuses.get("finished", 0), sweep.statuses.get("failed", 0)
         unfinished = sweep.total - finished - failed  # pending, running, or stopped while running
         counts = (sweep.total, finished, failed, unfinished)
-        table.add_row(sweep.path.name, *map(str, counts), sweep.created[:19])
+        process = "-" if sweep.holder is None else sweep.holder.split(",")[0]  # "pid N on HOST"
+        table.add_row(sweep.path.name, *map(str, counts), sweep.created[:19], process)
     console.print(table)
     console.print(
         "`looplab ls --runs-dir <sweep directory>` lists a sweep's runs; `looplab sweep CONFIG --resume "

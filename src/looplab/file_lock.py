@@ -12,9 +12,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
+
+from looplab.errors import StoreError
 
 
 class LockBusy(Exception):
@@ -54,6 +58,25 @@ def acquire(path: Path, *, wait: bool = True, note: str = "") -> HeldLock:
 def hold(path: Path, *, wait: bool = True, note: str = "") -> Iterator[None]:
     """Hold the lock named by `path` for the `with` block (see `acquire`)."""
     lock = acquire(path, wait=wait, note=note)
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextlib.contextmanager
+def exclusive(path: Path, what: str) -> Iterator[None]:
+    """Hold the lock `path` for this process while it runs `what` ("the run NAME"), noting pid, host and
+    start time in it; a `StoreError` naming the holder when another process runs it."""
+    started = datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    note = f"pid {os.getpid()} on {socket.gethostname()}, since {started}"
+    try:
+        lock = acquire(path, wait=False, note=note)
+    except LockBusy as busy:
+        raise StoreError(
+            f"{what[:1].upper()}{what[1:]} is being run by another process ({busy.holder or 'unknown'}). Stop "
+            "that process first (for a sweep, its whole process group: kill -- -PGID), or wait for it."
+        ) from None
     try:
         yield
     finally:

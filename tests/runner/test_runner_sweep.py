@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from looplab import file_lock
 from looplab.config import Environment, RunConfig, SweepConfig, load_config, load_run_or_sweep
 from looplab.errors import ConfigError, MissingExtraError, StoreError
 from looplab.llm.backends.scripted import ScriptedLLM
@@ -334,6 +335,20 @@ def test_resume_sweep_refuses_a_config_that_plans_other_runs(tmp_path: Path) -> 
         resume_sweep(sweep_config("sweep.seeds=[0, 1, 2]"), first.path, env, run_one=scripted_run)
     with pytest.raises(StoreError, match="not a sweep directory"):
         resume_sweep(sweep_config("sweep.seeds=[0, 1]"), tmp_path, env, run_one=scripted_run)
+
+
+def test_a_sweep_that_another_process_is_running_is_not_resumed(tmp_path: Path) -> None:
+    env = environment(tmp_path)
+    first = run_sweep(sweep_config("sweep.seeds=[0, 1]"), env, run_one=scripted_run)
+    assert not (first.path / "sweep.lock").exists(), "released when the sweep ended"
+    ledger = (first.path / SWEEP_FILE).read_bytes()
+    busy = pytest.raises(
+        StoreError, match=r"The sweep .* is being run by another process \(pid 7 on elsewhere\)"
+    )
+    with file_lock.hold(first.path / "sweep.lock", note="pid 7 on elsewhere"), busy:
+        resume_sweep(sweep_config("sweep.seeds=[0, 1]"), first.path, env, run_one=scripted_run)
+    assert (first.path / SWEEP_FILE).read_bytes() == ledger, "the refused resume wrote nothing"
+    resume_sweep(sweep_config("sweep.seeds=[0, 1]"), first.path, env, run_one=scripted_run)  # free again
 
 
 def test_continue_run_resumes_a_run_it_finds_and_starts_one_it_does_not(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from looplab import file_lock
 from looplab.config import (
     Environment,
     RunConfig,
@@ -37,7 +38,14 @@ from looplab.config import (
     validate_config,
 )
 from looplab.errors import ConfigError, StoreError
-from looplab.runner.executors import Job, RunOne, SweepLedger, SweepProgress, SweepRun, executor_for
+from looplab.runner.executors import (
+    Job,
+    RunOne,
+    SweepLedger,
+    SweepProgress,
+    SweepRun,
+    executor_for,
+)
 from looplab.runner.labels import key_value_label, short_keys
 from looplab.runner.run import continue_run, start_run
 from looplab.store.atomic import fsync_dir
@@ -61,6 +69,8 @@ __all__ = [
 ]
 
 SWEEP_FILE = "sweep.json"
+LOCK_FILE = "sweep.lock"
+"""Held while a process runs the sweep (`looplab.file_lock`): a second resume of it stops with an error."""
 _MAX_LABEL = 40
 _RESERVED_KEYS = {
     "seed": "set seeds with sweep.seeds, not the grid",
@@ -226,6 +236,8 @@ class SweepSummary:
     statuses: Mapping[str, int]
     """Runs by status (pending, running, finished, failed, interrupted), as `sweep.json` records them."""
     total: int
+    holder: str | None = None
+    """The process running the sweep now (pid, host, since when), or None when none is."""
 
 
 def list_sweeps(runs_dir: Path) -> list[SweepSummary]:
@@ -241,7 +253,8 @@ def list_sweeps(runs_dir: Path) -> list[SweepSummary]:
             continue
         statuses = Counter(str(run.status) for run in runs)
         created = str(header.get("created", ""))
-        sweeps.append(SweepSummary(ledger.parent, created, dict(statuses), len(runs)))
+        holder = file_lock.holder(ledger.parent / LOCK_FILE)
+        sweeps.append(SweepSummary(ledger.parent, created, dict(statuses), len(runs), holder))
     return sorted(sweeps, key=lambda sweep: (sweep.created, sweep.path.name), reverse=True)
 
 
@@ -272,9 +285,10 @@ def run_sweep(
         "seeds": config.sweep.seeds,
     }
     runs = [SweepRun(name=run.config.name, values=dict(run.values), seed=run.seed) for run in planned]
-    ledger = SweepLedger(path / SWEEP_FILE, header, runs, progress)
-    jobs = [Job(index, run.config) for index, run in enumerate(planned)]
-    executor(jobs, env.model_copy(update={"runs_dir": path}), run_one, ledger)
+    with file_lock.exclusive(path / LOCK_FILE, f"the sweep {path.name}"):
+        ledger = SweepLedger(path / SWEEP_FILE, header, runs, progress)
+        jobs = [Job(index, run.config) for index, run in enumerate(planned)]
+        executor(jobs, env.model_copy(update={"runs_dir": path}), run_one, ledger)
     return SweepResult(path, ledger.runs)
 
 
@@ -320,7 +334,8 @@ def resume_sweep(
         run if run.status == "finished" else run.model_copy(update={"status": "pending"}) for run in recorded
     ]
     header["resumed"] = [*header.get("resumed", []), datetime.now(tz=UTC).isoformat()]
-    ledger = SweepLedger(path / SWEEP_FILE, header, runs, progress)
-    jobs = [Job(index, run.config) for index, run in enumerate(planned) if runs[index].status != "finished"]
-    executor(jobs, env.model_copy(update={"runs_dir": path}), run_one, ledger)
+    with file_lock.exclusive(path / LOCK_FILE, f"the sweep {path.name}"):
+        ledger = SweepLedger(path / SWEEP_FILE, header, runs, progress)
+        jobs = [Job(index, run.config) for index, run in enumerate(planned) if runs[index].status != "finished"]
+        executor(jobs, env.model_copy(update={"runs_dir": path}), run_one, ledger)
     return SweepResult(path, ledger.runs)

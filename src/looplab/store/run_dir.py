@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import secrets
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -213,19 +211,8 @@ class RunDir:
         its parent alone left its workers running while a resumed sweep ran the same runs again). The
         second gets a `StoreError` naming the holder; a killed holder's lock is dropped by the kernel.
         """
-        started = datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        note = f"pid {os.getpid()} on {socket.gethostname()}, since {started}"
-        try:
-            lock = file_lock.acquire(self._path / LOCK_FILE, wait=False, note=note)
-        except file_lock.LockBusy as busy:
-            raise StoreError(
-                f"The run {self.name} is being run by another process ({busy.holder or 'unknown'}). Stop "
-                "that process first (for a sweep, its whole process group: kill -- -PGID), or wait for it."
-            ) from None
-        try:
+        with file_lock.exclusive(self._path / LOCK_FILE, f"the run {self.name}"):
             yield
-        finally:
-            lock.release()
 
     def holder(self) -> str | None:
         """Who is running the run now (the `exclusive` holder's note), or None when no process is."""
