@@ -114,17 +114,18 @@ def render_steps(trace: Trace, window: Window, stated: str = "") -> str:
     where it happened but not repeated.
     """
     start, end, _ = window
+    stated = stated.strip()
     low = bisect_left(trace.steps, start, key=attrgetter("step"))
     high = bisect_right(trace.steps, end, key=attrgetter("step"))
     lines: list[str] = []
     group: list[TraceStep] = []
     for record in trace.steps[low:high]:
         if group and record.step != group[0].step:
-            _render_group(group, lines, stated.strip())
+            _render_group(group, lines, stated)
             group = []
         group.append(record)
     if group:
-        _render_group(group, lines, stated.strip())
+        _render_group(group, lines, stated)
     return "\n".join(lines)
 
 

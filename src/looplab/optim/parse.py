@@ -246,14 +246,16 @@ class _Collector:
         param, problem = self.names.resolve(label)
         if problem is not None:
             self.errors.append(problem)
-        elif param in self.names.texts and (error := _broken_module(fence.body, self.names)) is not None:
+        elif param not in self.names.texts:
+            self.add_code(fence.body)  # a code parameter named in a ```text block: read it as code
+        elif isinstance(module := _as_module(fence.body, self.names), SyntaxError):
             self.add_code(fence.body)  # marks the trainable functions it defines as broken
             self.updates.pop(param, None)
-            self.broken[param] = reasons.text_is_broken_code(param, error.msg, error.lineno)
-        elif param in self.names.texts and not _is_module(fence.body, self.names):
-            self.set(param, fence.body.strip("\n"))
+            self.broken[param] = reasons.text_is_broken_code(param, module.msg, module.lineno)
+        elif module:
+            self.add_code(fence.body)  # the whole artifact written as a module: read it as code
         else:
-            self.add_code(fence.body)  # code written in a ```text block: read it as code
+            self.set(param, fence.body.strip("\n"))
 
     def outcome(self, prose: str) -> ParseOutcome:
         if self.errors:
@@ -265,29 +267,21 @@ class _Collector:
         return ParseFailure("\n".join(dict.fromkeys(self.weak)) or reasons.NO_FUNCTION)
 
 
-def _is_module(body: str, names: ReplyNames) -> bool:
-    """Whether a text block holds Python that defines a trainable function or assigns a text parameter."""
+def _as_module(body: str, names: ReplyNames) -> bool | SyntaxError:
+    """Whether a text block holds Python that defines a trainable function or assigns a trainable text;
+    the syntax error when it reads as such a module (a line does either) but does not parse.
+
+    A broken module is not a text: taken as one, the code would go to the task model as its prompt.
+    """
     chunks = split_python(clean_code(body))
     if isinstance(chunks, SyntaxError):
-        return False
+        assigned = {match.group(1) for match in _ASSIGNMENT.finditer(body)}
+        defined = set(defined_names(body))
+        return chunks if assigned & set(names.texts) or defined & set(names.functions) else False
     return any(
         (chunk.kind == "def" and chunk.name in names.functions) or _text_assignment(chunk, names) is not None
         for chunk in chunks
     )
-
-
-def _broken_module(body: str, names: ReplyNames) -> SyntaxError | None:
-    """The syntax error of a text block that reads as a Python module but does not parse, else None.
-
-    It reads as a module when a line assigns a trainable text (`NAME = "...`) or defines a trainable
-    function; taking it as the text would send the code to the task model as its prompt.
-    """
-    chunks = split_python(clean_code(body))
-    if not isinstance(chunks, SyntaxError):
-        return None
-    assigned = {match.group(1) for match in _ASSIGNMENT.finditer(body)}
-    defined = set(defined_names(body))
-    return chunks if assigned & set(names.texts) or defined & set(names.functions) else None
 
 
 _ASSIGNMENT = re.compile(r"""^\s*([A-Za-z_]\w*)\s*=\s*[rbuRBUfF]*["']""", re.MULTILINE)

@@ -109,11 +109,6 @@ def usage_by_role(calls: Iterable[Mapping[str, Any]]) -> dict[str, RoleUsage]:
     return usage
 
 
-def final_test_scores(records: Sequence[EventRecord], final_version: str) -> tuple[float, ...]:
-    """The scores of the final artifact's test trials, one per test item (empty if none was recorded)."""
-    return tuple(score for score, _ in _final_test_trials(records, final_version).values())
-
-
 def _recorded_answers(trials: Mapping[str, tuple[float, str | None]]) -> tuple[str, ...]:
     """The answers among the test trials, where they recorded one (`Outcome.answer`)."""
     return tuple(answer for _, answer in trials.values() if answer is not None)

@@ -87,9 +87,9 @@ class RunRecord:
     env_steps: EnvSteps = field(default_factory=EnvSteps)
     """Environment steps its trials played, by kind (all 0 for dataset tasks)."""
     repeated_evaluations: RepeatedEvaluations = field(default_factory=RepeatedEvaluations)
+    """Its evaluations whose episodes (or items) all scored the same."""
     other_code: tuple[str, ...] = ()
     """The looplab (version and source) of each resume by other code than the run started with."""
-    """Its evaluations whose episodes (or items) all scored the same."""
 
 
 @dataclass(frozen=True)

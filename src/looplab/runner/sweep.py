@@ -38,14 +38,7 @@ from looplab.config import (
     validate_config,
 )
 from looplab.errors import ConfigError, StoreError
-from looplab.runner.executors import (
-    Job,
-    RunOne,
-    SweepLedger,
-    SweepProgress,
-    SweepRun,
-    executor_for,
-)
+from looplab.runner.executors import Job, RunOne, SweepLedger, SweepProgress, SweepRun, executor_for
 from looplab.runner.labels import key_value_label, short_keys
 from looplab.runner.run import continue_run, start_run
 from looplab.store.atomic import fsync_dir
