@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 
 from looplab.config import RunConfig, load_config
+from looplab.errors import LLMUnavailableError, ServerError
 from looplab.llm.backends.scripted import ScriptedLLM
 from looplab.llm.cache import CachedLLM, ReplyCache
+from looplab.llm.outage import OutageGuard
 from looplab.llm.types import LLMRequest
 from looplab.runner.run import execute
 from looplab.sandbox.inprocess import InProcessSandbox
@@ -182,6 +184,26 @@ def test_resume_after_a_crash_repeats_nothing(tmp_path: Path, crash_at_call: int
     assert len(first_backend.calls) == crash_at_call
     assert len(resumed_backend.calls) == len(reference_backend.calls) - completed_before_crash
     assert _normalized(reopened) == _normalized(reference)
+
+
+def test_an_llm_that_goes_down_stops_the_run_and_a_resume_finishes_it(tmp_path: Path) -> None:
+    """Update 1's proposal fails and is recorded; update 2's failure is the second in a row, so the run stops
+    there (not 'finished' with failure after failure); resumed against an LLM that answers, it finishes, with
+    update 1 as recorded and update 2 redone."""
+    run_config = config("loop.budget.max_updates=3", "loop.optimizer.max_repairs=0")
+    down = ServerError("connection refused")
+    run = _run_dir(tmp_path, "outage", run_config)
+    with run, pytest.raises(LLMUnavailableError, match="failed 2 calls in a row"):
+        execute(run_config, run, OutageGuard(ScriptedLLM([down, down]), 2), InProcessSandbox())
+    kinds = [record.kind for record in run.events().records]
+    assert kinds.count("proposal") == 1 and kinds.count("update") == 1 and "run_finished" not in kinds
+
+    answering = ScriptedLLM(improving)
+    with RunDir.open(run.path) as reopened:
+        result, _ = execute(run_config, reopened, OutageGuard(answering, 2), InProcessSandbox())
+    assert result.updates == 3 and len(answering.calls) == 2  # updates 2 and 3
+    proposals = [record.data for record in reopened.events().records if record.kind == "proposal"]
+    assert "connection refused" in proposals[0]["failure"] and proposals[1]["failure"] is None
 
 
 def test_resume_of_a_finished_run_does_no_work(tmp_path: Path) -> None:

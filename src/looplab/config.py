@@ -84,6 +84,12 @@ class LLMConfig(_Config):
     max_retries: int = Field(
         default=5, ge=0, description="Retries after rate limits, timeouts and server errors."
     )
+    max_failed_calls_in_a_row: int = Field(
+        default=3,
+        ge=1,
+        description="Calls that fail one after another (each after its retries) before the run stops, "
+        "resumable, instead of recording failed proposals or trials against an LLM that is down.",
+    )
     retry_base_delay_s: float = Field(default=1.0, ge=0, description="First backoff delay; doubles per retry.")
     retry_max_delay_s: float = Field(default=60.0, ge=0, description="Cap on one backoff delay.")
     concurrency: int = Field(default=4, ge=1, description="Calls in flight at once through this LLM.")

@@ -39,9 +39,15 @@ class MissingExtraError(LooplabError):
 
 
 class LLMError(LooplabError):
-    """An LLM call failed and will not be retried."""
+    """An LLM call failed and will not be retried.
+
+    The optimizer records such a failure as a failed proposal and a task as a failed trial, and the loop goes
+    on, unless `stops_run` is set or the calls keep failing (`LLMUnavailableError`).
+    """
 
     exit_code = 4
+    stops_run: bool = False
+    """No later call of the run can succeed either, so the run stops at the first one."""
 
 
 class TransientLLMError(LLMError):
@@ -76,8 +82,26 @@ class RetriesExhaustedError(LLMError):
     """Every allowed attempt of one call failed with a transient error."""
 
 
+class CredentialsError(LLMError):
+    """The provider refused the API key (HTTP 401 or 403): it will refuse every later call too."""
+
+    stops_run = True
+
+
 class ReplayMissError(LLMError):
-    """The replay backend was asked for a request that the cache does not hold."""
+    """The replay backend was asked for a request that the cache does not hold: the replayed run has drifted
+    from the recorded one, so it stops rather than record failures the recording never had."""
+
+    stops_run = True
+
+
+class LLMUnavailableError(LooplabError):
+    """The run's LLM cannot be used now: a call failed with an error that `stops_run`, or
+    `llm.max_failed_calls_in_a_row` calls failed one after another. The run stops with what it completed
+    recorded, to be resumed once the cause is fixed. Not an `LLMError`: the optimizer and the tasks, which
+    record a failed call and go on, let it through."""
+
+    exit_code = 4
 
 
 class TruncatedReplyError(LLMError):

@@ -1,7 +1,9 @@
-"""Build the LLM a config asks for: one backend, wrapped in usage → cache → concurrency limit → retry.
+"""Build the LLM a config asks for: one backend, wrapped in outage guard → usage → cache → concurrency limit
+→ retry.
 
 The order matters: a cache hit is answered before the limit and the retry loop, costs nothing and makes no
-backend call; the meter outside everything sees every call, fresh or cached.
+backend call; the meter sees every call, fresh or cached; the outage guard sees each call's final failure,
+after its retries.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from looplab.llm.cache import CachedLLM, ReplyCache
 from looplab.llm.limit import ConcurrencyLimitedLLM
 from looplab.llm.local_server import LocalServerManager
 from looplab.llm.model_file import ensure_model, model_path
+from looplab.llm.outage import OutageGuard
 from looplab.llm.protocol import LLM
 from looplab.llm.retry import RetryingLLM, RetryPolicy
 from looplab.llm.types import RetryNote
@@ -108,4 +111,5 @@ def build_llm(
         llm = CachedLLM(llm, cache)
     meter = UsageMeter()
     llm = MeteredLLM(llm, PriceTable(config.prices), meter)
+    llm = OutageGuard(llm, config.max_failed_calls_in_a_row)
     return LLMStack(llm=llm, backend=bare, meter=meter, cache=cache, retries=stack_retries)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from looplab.budget import BudgetTracker
 from looplab.config import Environment, RunConfig, validate_config
-from looplab.errors import TaskError
+from looplab.errors import LLMUnavailableError, TaskError
 from looplab.llm.factory import LLMStack, build_llm
 from looplab.llm.protocol import LLM
 from looplab.loop import LoopResult, run_loop
@@ -122,14 +122,10 @@ def start_run(
 ) -> RunOutcome:
     """Create a run directory for `config` and run it."""
     make_task(config.task.name, config.task.options)  # fail on a bad task before creating anything
-    stack, task_stack = _stacks(config, env, progress_text)
+    stacks = _stacks(config, env, progress_text)
     run = RunDir.create(env.runs_dir, config.name, config, collect_provenance())
     with run, run.exclusive():
-        run.write_summary({"task": f"{config.task.name}:{config.task.start}"})
-        result, journaled = execute(
-            config, run, stack.llm, sandbox_for(config, env), progress=progress, task_llm=task_stack.llm
-        )
-    return RunOutcome(run.path, result, journaled.llm_seconds, journaled.tokens)
+        return _execute_in(run, config, env, stacks, progress)
 
 
 def resume_run(
@@ -142,12 +138,30 @@ def resume_run(
     """Continue a stopped run from its records; completed trials and LLM calls are not repeated."""
     config = validate_config(RunConfig, run.read_config(), str(run.path / "config.json"))
     with run, run.exclusive():
-        stack, task_stack = _stacks(config, env, progress_text)
+        stacks = _stacks(config, env, progress_text)
         note_resume(run)
-        run.write_summary({"task": f"{config.task.name}:{config.task.start}"})
+        return _execute_in(run, config, env, stacks, progress)
+
+
+def _execute_in(
+    run: RunDir,
+    config: RunConfig,
+    env: Environment,
+    stacks: tuple[LLMStack, LLMStack],
+    progress: ProgressCallback | None,
+) -> RunOutcome:
+    """Run the loop of `config` in `run` (held by this process); an LLM outage says how to continue."""
+    run.write_summary({"task": f"{config.task.name}:{config.task.start}"})
+    optimizer, task = stacks
+    try:
         result, journaled = execute(
-            config, run, stack.llm, sandbox_for(config, env), progress=progress, task_llm=task_stack.llm
+            config, run, optimizer.llm, sandbox_for(config, env), progress=progress, task_llm=task.llm
         )
+    except LLMUnavailableError as error:
+        raise LLMUnavailableError(
+            f"{error} Once the LLM answers again, `looplab resume {run.path}` continues the run (a sweep's "
+            "run also continues with `looplab sweep CONFIG --resume SWEEP_DIR`)."
+        ) from error
     return RunOutcome(run.path, result, journaled.llm_seconds, journaled.tokens)
 
 

@@ -11,7 +11,8 @@ environment variables itself). Costs are not taken from litellm: the usage wrapp
 Calls go out with `num_retries=0` (the retry wrapper retries) and `drop_params=True`, so a provider that
 does not take `seed` or `response_format` gets the request without them instead of failing. litellm's
 exceptions map onto the error tree: rate limits to `RateLimitError`, timeouts to `LLMTimeoutError`,
-connection failures and 5xx (internal, bad gateway, unavailable) to `ServerError`, the rest to `LLMError`.
+connection failures and 5xx (internal, bad gateway, unavailable) to `ServerError`, refused credentials to
+`CredentialsError`, the rest to `LLMError`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from looplab.errors import LLMError, LLMTimeoutError, MissingExtraError, RateLimitError, ServerError
+from looplab.errors import (
+    CredentialsError,
+    LLMError,
+    LLMTimeoutError,
+    MissingExtraError,
+    RateLimitError,
+    ServerError,
+)
 from looplab.llm.backends.openai_compat import parse_retry_after
 from looplab.llm.types import FinishReason, LLMRequest, LLMResponse
 
@@ -102,7 +110,7 @@ class LiteLLMBackend:
         if isinstance(error, transient):
             return ServerError(f"{where} failed on the provider's side: {detail}")
         if isinstance(error, module.AuthenticationError):
-            return LLMError(
+            return CredentialsError(
                 f"{where} refused the credentials: {detail}. Set the API-key environment variable litellm "
                 "expects for this provider (for example ANTHROPIC_API_KEY)."
             )

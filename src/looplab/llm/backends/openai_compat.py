@@ -9,7 +9,7 @@ One POST to `{base_url}/chat/completions` per request, through httpx. Failures m
 | HTTP 5xx, connection refused/reset          | `ServerError`                              |
 | a 200 whose body is not a chat completion   | `ServerError` (malformed replies are       |
 |                                             | treated as a transient fault of the server)|
-| HTTP 401/403                                | `LLMError` naming the API-key variable     |
+| HTTP 401/403                                | `CredentialsError` naming the key variable |
 | any other 4xx                               | `LLMError` with an excerpt of the body     |
 
 llama.cpp servers add a `timings` object to each reply; it becomes the response's `ServerTiming`.
@@ -24,7 +24,14 @@ from typing import Any
 
 import httpx
 
-from looplab.errors import ConfigError, LLMError, LLMTimeoutError, RateLimitError, ServerError
+from looplab.errors import (
+    ConfigError,
+    CredentialsError,
+    LLMError,
+    LLMTimeoutError,
+    RateLimitError,
+    ServerError,
+)
 from looplab.llm.types import FinishReason, LLMRequest, LLMResponse, ServerTiming
 
 _FINISH_REASONS: dict[str, FinishReason] = {
@@ -133,7 +140,7 @@ class OpenAICompatLLM:
                 if self._api_key_env
                 else "Check the API key"
             )
-            raise LLMError(
+            raise CredentialsError(
                 f"{self._where()} refused the credentials (HTTP {status}): {excerpt}. {key_hint} "
                 "(llm.api_key_env names the variable)."
             )
