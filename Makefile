@@ -17,13 +17,13 @@ $(BIN)/python:
 # own, without dependencies, after the 'atari' extra (see pyproject.toml).
 OCATARI := ocatari==2.2.1
 
-$(VENV)/.installed-base: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-base: pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[atari]'
 	$(BIN)/python -m pip install --quiet --no-deps $(OCATARI)
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,litellm,atari,mlbench]'
+$(VENV)/.installed-dev: pyproject.toml Makefile | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,litellm,atari,mlbench,ray]'
 	$(BIN)/python -m pip install --quiet --no-deps $(OCATARI)
 	touch $@ $(VENV)/.installed-base
 

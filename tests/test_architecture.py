@@ -18,7 +18,7 @@ LAYERS: dict[str, int] = {
     **dict.fromkeys(["evidence_types", "tasks", "optim", "search", "evidence", "sampler"], 3),
     **dict.fromkeys(["session", "trials", "loop"], 4),
     "runner": 5,
-    **dict.fromkeys(["cli", "cli_llm", "cli_runs", "cli_loop", "cli_sweep"], 9),
+    **dict.fromkeys(["cli", "cli_llm", "cli_runs", "cli_loop", "cli_sweep", "__main__"], 9),
 }
 
 

@@ -395,7 +395,9 @@ class SweepSettings(_Config):
     seeds: list[int] = Field(
         default_factory=lambda: [0], min_length=1, description="Seeds; each combination runs once per seed."
     )
-    workers: int = Field(default=1, ge=1, description="Runs at once (local process pool).")
+    workers: int = Field(
+        default=1, ge=1, description="Runs at once (local pool processes, or Ray tasks in flight)."
+    )
     executor: Literal["local", "ray"] = Field(
         default="local", description="local: a process pool on this machine; ray: a Ray cluster (extra 'ray')."
     )
