@@ -17,8 +17,8 @@ from looplab.errors import ConfigError, LLMUnavailableError, MissingExtraError, 
 from looplab.llm.backends.scripted import ScriptedLLM
 from looplab.llm.types import LLMRequest
 from looplab.runner.executors import Job, JobResult, RayExecutor, SweepLedger, SweepRun
-from looplab.runner.report import aggregate, collect_runs, group_runs
-from looplab.runner.run import RunOutcome, continue_run, execute, note_resume
+from looplab.runner.report import aggregate, collect_runs, group_runs, render_markdown
+from looplab.runner.run import RunOutcome, continue_run, execute, note_resume, start_run
 from looplab.runner.sweep import (
     SWEEP_FILE,
     SweepProgress,
@@ -28,6 +28,7 @@ from looplab.runner.sweep import (
     run_sweep,
 )
 from looplab.sandbox.inprocess import InProcessSandbox
+from looplab.store.catalog import list_runs
 from looplab.store.provenance import collect_provenance
 from looplab.store.run_dir import RunDir, find_named_run
 from looplab.tasks.registry import entries
@@ -365,6 +366,22 @@ def test_continue_run_resumes_a_run_it_finds_and_starts_one_it_does_not(tmp_path
     resumes = [r.data for r in RunDir.open(outcome.path).events().records if r.kind == "run_resumed"]
     assert [(r["key"], r["same_code_as_start"]) for r in resumes] == [("run_resumed:1", True)]
     assert not [r for r in RunDir.open(fresh).events().records if r.kind == "run_resumed"]
+
+
+def test_a_run_stopped_by_an_error_says_why_in_its_log_ls_and_report(tmp_path: Path) -> None:
+    env = environment(tmp_path)
+    replay = ["llm.backend=replay", "llm.model=none", "name=miss"]  # an empty cache: the first call misses
+    with pytest.raises(LLMUnavailableError, match="looplab resume"):
+        start_run(load_config(RunConfig, None, [*TINY_MEDIAN, *replay]), env)
+    path = find_named_run(env.runs_dir, "miss")
+    assert path is not None
+    last = RunDir.open(path).events().records[-1]
+    stop = (last.kind, last.data["key"], last.data["error_type"])
+    assert stop == ("run_error", "run_error:1", "LLMUnavailableError")
+    assert "Replay miss" in last.data["message"]
+    assert [info.status for info in list_runs(env.runs_dir)] == ["failed"]
+    report = render_markdown(aggregate(group_runs(collect_runs(env.runs_dir))))
+    assert "stopped by LLMUnavailableError: local:none cannot answer this run" in report
 
 
 def test_a_run_resumed_by_other_code_says_so(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

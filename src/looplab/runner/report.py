@@ -29,8 +29,10 @@ from looplab.runner.labels import display_value, flatten, short_keys
 from looplab.runner.plots import plot_best_so_far, plot_final_scores
 from looplab.runner.stats import MISSING, Stat, format_stat, markdown_table
 from looplab.store.atomic import atomic_write_text
+from looplab.store.catalog import ERROR_KIND
 from looplab.store.events import EventRecord
 from looplab.store.run_dir import CONFIG_FILE, RunDir
+from looplab.trace import clip
 
 __all__ = [
     "REPORT_FILE",
@@ -56,6 +58,8 @@ logger = logging.getLogger(__name__)
 REPORT_FILE = "report.md"
 _IGNORED_KEYS = frozenset({"seed", "name"})
 _MAX_CURVE_COLUMNS = 11
+_ERROR_CHARS = 600
+"""The most of a stopping error the list of incomplete runs shows."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ class RunRecord:
     """Its evaluations whose episodes (or items) all scored the same."""
     other_code: tuple[str, ...] = ()
     """The looplab (version and source) of each resume by other code than the run started with."""
+    error: str | None = None
+    """The error that stopped the run, when its log ends with one (`run_error`): type and message."""
 
 
 @dataclass(frozen=True)
@@ -195,7 +201,15 @@ def _record_of(run: RunDir) -> RunRecord:
         env_steps=env_steps_of(records),
         repeated_evaluations=repeated_evaluations_of(records),
         other_code=_other_code(records),
+        error=_stopping_error(records),
     )
+
+
+def _stopping_error(records: Sequence[EventRecord]) -> str | None:
+    if not records or records[-1].kind != ERROR_KIND:
+        return None
+    data = records[-1].data
+    return f"{data.get('error_type')}: {data.get('message')}"
 
 
 def _other_code(records: Sequence[EventRecord]) -> tuple[str, ...]:
@@ -372,7 +386,9 @@ def render_markdown(stats: Sequence[GroupStats], title: str = "looplab report") 
     if incomplete:
         lines += ["", "## Incomplete runs", ""]
         lines += [
-            f"- `{run.name}` ({run.path}): {run.updates} update(s), no run_finished" for run in incomplete
+            f"- `{run.name}` ({run.path}): {run.updates} update(s), no run_finished"
+            + (f"; stopped by {clip(' '.join(run.error.split()), _ERROR_CHARS)}" if run.error else "")
+            for run in incomplete
         ]
     return "\n".join(lines) + "\n"
 

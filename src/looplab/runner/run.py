@@ -21,14 +21,18 @@ from looplab.loop import LoopResult, run_loop
 from looplab.sandbox.process import ProcessSandbox
 from looplab.sandbox.protocol import Sandbox, SandboxLimits
 from looplab.session import JournaledLLM, LoopSession, ProgressCallback, spent_from_journal
-from looplab.store.catalog import progress_text
+from looplab.store.catalog import ERROR_KIND, progress_text
 from looplab.store.journal import Journal
 from looplab.store.protocol import RunStore
 from looplab.store.provenance import Provenance, collect_provenance
 from looplab.store.run_dir import RunDir, find_named_run
 from looplab.tasks.registry import make_task
+from looplab.trace import clip
 
 logger = logging.getLogger(__name__)
+
+_ERROR_CHARS = 4000
+"""The most of an error's message a `run_error` event keeps."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +154,11 @@ def _execute_in(
     stacks: tuple[LLMStack, LLMStack],
     progress: ProgressCallback | None,
 ) -> RunOutcome:
-    """Run the loop of `config` in `run` (held by this process); an LLM outage says how to continue."""
+    """Run the loop of `config` in `run` (held by this process).
+
+    An error that stops the loop is recorded in the run's log (`run_error`) before it propagates, so `ls`,
+    `show` and `report` say why the run stopped; an LLM outage also says how to continue.
+    """
     run.write_summary({"task": f"{config.task.name}:{config.task.start}"})
     optimizer, task = stacks
     try:
@@ -158,11 +166,29 @@ def _execute_in(
             config, run, optimizer.llm, sandbox_for(config, env), progress=progress, task_llm=task.llm
         )
     except LLMUnavailableError as error:
-        raise LLMUnavailableError(
+        resumable = LLMUnavailableError(
             f"{error} Once the LLM answers again, `looplab resume {run.path}` continues the run (a sweep's "
             "run also continues with `looplab sweep CONFIG --resume SWEEP_DIR`)."
-        ) from error
+        )
+        _record_error(run, resumable)
+        raise resumable from error
+    except Exception as error:
+        _record_error(run, error)
+        raise
     return RunOutcome(run.path, result, journaled.llm_seconds, journaled.tokens)
+
+
+def _record_error(run: RunDir, error: Exception) -> None:
+    """Append the `run_error` event of an error that stopped the loop (one per stop; a resume may follow)."""
+    stops = sum(1 for record in run.events().records if record.kind == ERROR_KIND)
+    run.append(
+        ERROR_KIND,
+        {
+            "key": f"{ERROR_KIND}:{stops + 1}",
+            "error_type": type(error).__name__,
+            "message": clip(str(error), _ERROR_CHARS),
+        },
+    )
 
 
 def note_resume(run: RunDir, now: Provenance | None = None) -> bool:

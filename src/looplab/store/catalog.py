@@ -2,8 +2,9 @@
 
 It only reads, through the same `RunDir` and records the writer uses. A run's status comes from its
 `summary.json` when the caller wrote one, else from its event log: a last record of kind `run_finished`
-means finished, a torn last line means interrupted (killed mid-write), anything else running while a
-process holds the run (`RunDir.exclusive`) and incomplete when none does.
+means finished, a torn last line means interrupted (killed mid-write), a last `run_error` (an error stopped
+the loop) means failed, anything else running while a process holds the run (`RunDir.exclusive`) and
+incomplete when none does.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ logger = logging.getLogger(__name__)
 FINISHED_KIND = "run_finished"
 """The event kind the loop appends last when a run ends normally."""
 
+ERROR_KIND = "run_error"
+"""The event kind a runner appends when an error stops the loop (`error_type`, `message`)."""
+
 _MAX_LISTED = 8
 
 
@@ -41,7 +45,7 @@ class RunInfo(_Record):
     name: str = Field(description="The run directory's name.")
     path: Path = Field(description="The run directory.")
     status: str = Field(
-        description="summary.json's status, else finished / interrupted / running / incomplete."
+        description="summary.json's status, else finished / interrupted / failed / running / incomplete."
     )
     task: str | None = Field(description="summary.json's task; None if the summary does not say.")
     progress: str = Field(description="summary.json's progress as text; empty if the summary does not say.")
@@ -65,11 +69,15 @@ class RunDetails(_Record):
 
 
 def derive_status(log: EventLog) -> str:
-    """'finished', 'interrupted' or 'incomplete', from the event log alone."""
-    if log.records and log.records[-1].kind == FINISHED_KIND:
+    """'finished', 'interrupted', 'failed' (an error stopped it; `looplab resume` continues it) or
+    'incomplete', from the event log alone."""
+    last = log.records[-1].kind if log.records else None
+    if last == FINISHED_KIND:
         return "finished"
     if log.torn_tail is not None:
         return "interrupted"
+    if last == ERROR_KIND:
+        return "failed"
     return "incomplete"
 
 
