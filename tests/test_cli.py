@@ -94,6 +94,29 @@ def test_ls_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert main(["show", "nothing-like-it", "--runs-dir", str(runs)]) == 6
 
 
+def test_ls_and_show_say_which_error_stopped_a_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    runs = tmp_path / "runs"
+    run = RunDir.create(runs, "down", LooplabConfig(), collect_provenance())
+    run.append("update", {"update": 1})
+    stop = {"key": "run_error:1", "error_type": "LLMUnavailableError", "message": "b:m is down"}
+    run.append("run_error", stop)
+    run.close()
+    assert main(["ls", "--runs-dir", str(runs)]) == 0
+    assert "failed" in capsys.readouterr().out
+    assert main(["show", "down", "--runs-dir", str(runs)]) == 0
+    out = capsys.readouterr().out
+    assert "stopped by" in out and "LLMUnavailableError: b:m is down" in out
+    run = RunDir.open(run.path)
+    run.append("run_resumed", {"key": "run_resumed:1"})  # resumed since: no longer stopped by that error
+    run.close()
+    assert main(["show", "down", "--runs-dir", str(runs), "--json"]) == 0
+    details = json.loads(capsys.readouterr().out)
+    assert (details["status"], details["error"]) == ("incomplete", None)
+
+
 def test_ls_lists_the_sweeps_beside_the_runs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

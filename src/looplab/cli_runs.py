@@ -90,7 +90,12 @@ def _show(args: argparse.Namespace, console: Console) -> int:
     console.rule(f"run {payload['name']}")
     table = Table(show_header=False, box=None)
     table.add_row("path", str(payload["path"]))
+    table.add_row("status", str(payload["status"]))
+    if payload.get("error"):
+        table.add_row("stopped by", str(payload["error"]))
     for key, value in sorted((payload.get("summary") or {}).items()):
+        if key == "status":
+            continue  # shown above, where it is also derived for a run without one
         table.add_row(key, json.dumps(value) if not isinstance(value, str) else value)
     if steps.total:
         table.add_row("environment steps", describe_env_steps(steps))

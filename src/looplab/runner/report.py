@@ -29,7 +29,7 @@ from looplab.runner.labels import display_value, flatten, short_keys
 from looplab.runner.plots import plot_best_so_far, plot_final_scores
 from looplab.runner.stats import MISSING, Stat, format_stat, markdown_table
 from looplab.store.atomic import atomic_write_text
-from looplab.store.catalog import ERROR_KIND
+from looplab.store.catalog import stopping_error
 from looplab.store.events import EventRecord
 from looplab.store.run_dir import CONFIG_FILE, RunDir
 from looplab.trace import clip
@@ -201,15 +201,8 @@ def _record_of(run: RunDir) -> RunRecord:
         env_steps=env_steps_of(records),
         repeated_evaluations=repeated_evaluations_of(records),
         other_code=_other_code(records),
-        error=_stopping_error(records),
+        error=stopping_error(records),
     )
-
-
-def _stopping_error(records: Sequence[EventRecord]) -> str | None:
-    if not records or records[-1].kind != ERROR_KIND:
-        return None
-    data = records[-1].data
-    return f"{data.get('error_type')}: {data.get('message')}"
 
 
 def _other_code(records: Sequence[EventRecord]) -> tuple[str, ...]:

@@ -13,14 +13,14 @@ import difflib
 import logging
 import os
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from looplab.errors import RunNotFoundError, StoreError
-from looplab.store.events import EventLog
+from looplab.store.events import EventLog, EventRecord
 from looplab.store.provenance import Provenance
 from looplab.store.run_dir import CONFIG_FILE, EVENTS_FILE, RUN_SUFFIX, SUMMARY_FILE, RunDir
 
@@ -66,6 +66,9 @@ class RunDetails(_Record):
     event_counts: dict[str, int] = Field(description="Number of complete event records of each kind.")
     n_events: int = Field(description="Number of complete event records.")
     torn_tail: bool = Field(description="The event log ends with a line torn by a crash.")
+    error: str | None = Field(
+        default=None, description="The error that stopped the run, when its log ends with one (`run_error`)."
+    )
 
 
 def derive_status(log: EventLog) -> str:
@@ -79,6 +82,14 @@ def derive_status(log: EventLog) -> str:
     if last == ERROR_KIND:
         return "failed"
     return "incomplete"
+
+
+def stopping_error(records: Sequence[EventRecord]) -> str | None:
+    """ "ErrorType: message" of the error that stopped the run, when its log ends with a `run_error`."""
+    if not records or records[-1].kind != ERROR_KIND:
+        return None
+    data = records[-1].data
+    return f"{data.get('error_type')}: {data.get('message')}"
 
 
 def _summary_or_none(run: RunDir) -> dict[str, Any] | None:
@@ -229,4 +240,5 @@ def describe_run(run: RunDir) -> RunDetails:
         event_counts=dict(Counter(record.kind for record in log.records)),
         n_events=len(log.records),
         torn_tail=log.torn_tail is not None,
+        error=stopping_error(log.records),
     )
