@@ -41,6 +41,18 @@ def test_an_error_that_stops_the_run_stops_it_at_once(error: LLMError) -> None:
         guard.complete(REQUEST)
 
 
+def test_after_expect_recovery_the_first_failure_stops_and_a_success_resets() -> None:
+    down = ServerError("still down")
+    guard = OutageGuard(ScriptedLLM([down, "ok", down]), 3)
+    guard.expect_recovery()
+    with pytest.raises(LLMUnavailableError, match="failed 3 calls in a row"):
+        guard.complete(REQUEST)
+    guard.expect_recovery()
+    assert guard.complete(REQUEST).text == "ok"
+    with pytest.raises(ServerError):  # back to counting from 0
+        guard.complete(REQUEST)
+
+
 def test_the_factory_guards_every_stack(tmp_path: Path) -> None:
     config = LLMConfig(max_failed_calls_in_a_row=1, max_retries=0, cache=False)
     env = Environment(home=tmp_path / "home", runs_dir=tmp_path / "runs")

@@ -18,7 +18,7 @@ from looplab.llm.backends.scripted import ScriptedLLM
 from looplab.llm.types import LLMRequest
 from looplab.runner.executors import Job, JobResult, RayExecutor, SweepLedger, SweepRun
 from looplab.runner.report import aggregate, collect_runs, group_runs, render_markdown
-from looplab.runner.run import RunOutcome, continue_run, execute, note_resume, start_run
+from looplab.runner.run import RunOutcome, continue_run, execute, note_resume, resume_run, start_run
 from looplab.runner.sweep import (
     SWEEP_FILE,
     SweepProgress,
@@ -382,6 +382,24 @@ def test_a_run_stopped_by_an_error_says_why_in_its_log_ls_and_report(tmp_path: P
     assert [info.status for info in list_runs(env.runs_dir)] == ["failed"]
     report = render_markdown(aggregate(group_runs(collect_runs(env.runs_dir))))
     assert "stopped by LLMUnavailableError: local:none cannot answer this run" in report
+
+
+def test_a_resume_against_an_llm_still_down_stops_at_its_first_failure(tmp_path: Path) -> None:
+    env = environment(tmp_path)
+    dead = ["llm.backend=openai", "llm.base_url=http://127.0.0.1:9/v1", "llm.max_retries=0", "name=dead"]
+    config = load_config(RunConfig, None, [*TINY_MEDIAN, *dead, "loop.budget.max_updates=5"])
+    with pytest.raises(LLMUnavailableError, match="failed 3 calls in a row"):
+        start_run(config, env)
+    path = find_named_run(env.runs_dir, "dead")
+    assert path is not None
+
+    def kinds() -> list[str]:
+        return [record.kind for record in RunDir.open(path).events().records]
+
+    assert kinds().count("proposal") == 2  # updates 1 and 2 recorded their failed proposals; 3 stopped
+    with pytest.raises(LLMUnavailableError):
+        resume_run(RunDir.open(path), env)
+    assert kinds().count("proposal") == 2 and kinds().count("run_error") == 2  # no update was spent
 
 
 def test_a_run_resumed_by_other_code_says_so(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -42,11 +42,13 @@ def server_state_dir(home: Path) -> Path:
 
 @dataclass
 class LLMStack:
-    """The composed LLM and the handles a caller may want: the meter, and the bare backend."""
+    """The composed LLM and the handles a caller may want: the meter, the outage guard, the bare backend."""
 
     llm: LLM
     backend: LLM
     meter: UsageMeter
+    guard: OutageGuard
+    """The outermost wrapper (`llm` itself), for a resumed run to say the LLM was down when it stopped."""
     cache: ReplyCache | None = None
     retries: list[RetryNote] = field(default_factory=list)
 
@@ -111,5 +113,5 @@ def build_llm(
         llm = CachedLLM(llm, cache)
     meter = UsageMeter()
     llm = MeteredLLM(llm, PriceTable(config.prices), meter)
-    llm = OutageGuard(llm, config.max_failed_calls_in_a_row)
-    return LLMStack(llm=llm, backend=bare, meter=meter, cache=cache, retries=stack_retries)
+    guard = OutageGuard(llm, config.max_failed_calls_in_a_row)
+    return LLMStack(llm=guard, backend=bare, meter=meter, guard=guard, cache=cache, retries=stack_retries)

@@ -8,7 +8,8 @@ not an `LLMError`, so the run stops with what it completed recorded, to be resum
 
 - at once, for an error that `stops_run` (`CredentialsError`, `ReplayMissError`);
 - when `max_in_a_row` calls have failed one after another (any success resets the count; calls made
-  concurrently count in the order they fail).
+  concurrently count in the order they fail);
+- at the first failure of a run resumed after it stopped this way (`expect_recovery`), before any success.
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ class OutageGuard(WrappedLLM):
         self.max_in_a_row = max_in_a_row
         self._failed_in_a_row = 0
         self._lock = threading.Lock()
+
+    def expect_recovery(self) -> None:
+        """The run stopped because this LLM was down: until a call succeeds, the next failure stops it again
+        (a resume against an LLM that is still down records no more failed proposals or trials)."""
+        with self._lock:
+            self._failed_in_a_row = self.max_in_a_row - 1
 
     def complete(self, request: LLMRequest) -> LLMResponse:
         try:

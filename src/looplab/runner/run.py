@@ -143,8 +143,21 @@ def resume_run(
     config = validate_config(RunConfig, run.read_config(), str(run.path / "config.json"))
     with run, run.exclusive():
         stacks = _stacks(config, env, progress_text)
+        if _stopped_by_outage(run):
+            for stack in stacks:
+                stack.guard.expect_recovery()
         note_resume(run)
         return _execute_in(run, config, env, stacks, progress)
+
+
+def _stopped_by_outage(run: RunDir) -> bool:
+    """Whether the run's last session ended because its LLM was down (`LLMUnavailableError`)."""
+    records = run.events().records
+    return (
+        bool(records)
+        and records[-1].kind == ERROR_KIND
+        and records[-1].data.get("error_type") == LLMUnavailableError.__name__
+    )
 
 
 def _execute_in(
