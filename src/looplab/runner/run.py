@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +21,8 @@ from looplab.loop import LoopResult, run_loop
 from looplab.sandbox.process import ProcessSandbox
 from looplab.sandbox.protocol import Sandbox, SandboxLimits
 from looplab.session import JournaledLLM, LoopSession, ProgressCallback, spent_from_journal
-from looplab.store.catalog import ERROR_KIND, progress_text
+from looplab.store.catalog import ERROR_KIND, progress_text, stop_record
+from looplab.store.events import EventRecord
 from looplab.store.journal import Journal
 from looplab.store.protocol import RunStore
 from looplab.store.provenance import Provenance, collect_provenance
@@ -143,21 +144,13 @@ def resume_run(
     config = validate_config(RunConfig, run.read_config(), str(run.path / "config.json"))
     with run, run.exclusive():
         stacks = _stacks(config, env, progress_text)
-        if _stopped_by_outage(run):
-            for stack in stacks:
+        records = run.events().records
+        stop = stop_record(records)
+        if stop is not None and stop.get("error_type") == LLMUnavailableError.__name__:
+            for stack in stacks:  # its last session ended because its LLM was down
                 stack.guard.expect_recovery()
-        note_resume(run)
+        note_resume(run, records=records)
         return _execute_in(run, config, env, stacks, progress)
-
-
-def _stopped_by_outage(run: RunDir) -> bool:
-    """Whether the run's last session ended because its LLM was down (`LLMUnavailableError`)."""
-    records = run.events().records
-    return (
-        bool(records)
-        and records[-1].kind == ERROR_KIND
-        and records[-1].data.get("error_type") == LLMUnavailableError.__name__
-    )
 
 
 def _execute_in(
@@ -193,20 +186,26 @@ def _execute_in(
 
 def _record_error(run: RunDir, error: Exception) -> None:
     """Append the `run_error` event of an error that stopped the loop (one per stop; a resume may follow)."""
-    stops = sum(1 for record in run.events().records if record.kind == ERROR_KIND)
     run.append(
         ERROR_KIND,
         {
-            "key": f"{ERROR_KIND}:{stops + 1}",
+            "key": _next_key(run.events().records, ERROR_KIND),
             "error_type": type(error).__name__,
             "message": clip(str(error), _ERROR_CHARS),
         },
     )
 
 
-def note_resume(run: RunDir, now: Provenance | None = None) -> bool:
+def _next_key(records: Sequence[EventRecord], kind: str) -> str:
+    """The key of the next event of `kind`, an event a run may have several of: `kind:N`, N counting from 1."""
+    return f"{kind}:{sum(1 for record in records if record.kind == kind) + 1}"
+
+
+def note_resume(
+    run: RunDir, now: Provenance | None = None, *, records: Sequence[EventRecord] | None = None
+) -> bool:
     """Record that `run` is resumed, and by which looplab; False (and a warning) when that is not the code it
-    started with (`now`: this process's provenance).
+    started with (`now`: this process's provenance; `records`: the run's log, when the caller has read it).
 
     Steps already recorded are replayed as they were and new steps run with this process's code, so a run
     resumed by another looplab mixes two versions (an optimizer prompt may have changed between them). Its
@@ -215,9 +214,9 @@ def note_resume(run: RunDir, now: Provenance | None = None) -> bool:
     started, now = run.read_provenance(), now or collect_provenance()
     first = {"looplab_version": started.looplab_version, "looplab_source": started.looplab_source}
     code = {"looplab_version": now.looplab_version, "looplab_source": now.looplab_source}
-    resumes = sum(1 for record in run.events().records if record.kind == "run_resumed")
+    records = run.events().records if records is None else records
     same = first == code
-    run.append("run_resumed", {"key": f"run_resumed:{resumes + 1}", **code, "same_code_as_start": same})
+    run.append("run_resumed", {"key": _next_key(records, "run_resumed"), **code, "same_code_as_start": same})
     if not same:
         logger.warning(
             "run %s started with looplab %s (source %s) and is resumed with looplab %s (source %s): new steps "

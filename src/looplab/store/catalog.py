@@ -84,12 +84,15 @@ def derive_status(log: EventLog) -> str:
     return "incomplete"
 
 
+def stop_record(records: Sequence[EventRecord]) -> Mapping[str, Any] | None:
+    """The `run_error` event's data (`error_type`, `message`) when the run's log ends with one, else None."""
+    return records[-1].data if records and records[-1].kind == ERROR_KIND else None
+
+
 def stopping_error(records: Sequence[EventRecord]) -> str | None:
     """ "ErrorType: message" of the error that stopped the run, when its log ends with a `run_error`."""
-    if not records or records[-1].kind != ERROR_KIND:
-        return None
-    data = records[-1].data
-    return f"{data.get('error_type')}: {data.get('message')}"
+    stop = stop_record(records)
+    return None if stop is None else f"{stop.get('error_type')}: {stop.get('message')}"
 
 
 def _summary_or_none(run: RunDir) -> dict[str, Any] | None:
