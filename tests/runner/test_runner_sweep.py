@@ -1,5 +1,5 @@
 """Sweeps: grid × seeds expansion, and running a sweep on the `median` task inline, on a process pool and
-through the Ray executor (against a fake `ray` module; the real one is an optional extra)."""
+through the Ray executor (against a fake `ray` module; test_runner_ray.py runs a real Ray cluster)."""
 
 from __future__ import annotations
 
